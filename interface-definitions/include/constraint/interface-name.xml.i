@@ -1,0 +1,3 @@
+<!-- include start from constraint/interface-name.xml.i -->
+<validator name="interface-name"/>
+<!-- include end -->

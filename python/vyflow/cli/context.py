@@ -1,0 +1,75 @@
+"""What every subcommand needs, built lazily so cheap commands stay cheap."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TextIO
+
+from vyflow.paths import Paths, Resources
+
+
+@dataclass
+class Context:
+    """Paths, resources and loaded definitions for one invocation."""
+
+    paths: Paths
+    dry_run: bool = False
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+
+    @cached_property
+    def resources(self) -> Resources:
+        return Resources.locate()
+
+    @cached_property
+    def definitions(self):
+        from vyflow.definitions.model import Definitions
+        return Definitions.load(self.resources.definitions)
+
+    @cached_property
+    def session(self):
+        from vyflow.editing import Session
+        return Session(self.paths, self.definitions)
+
+    @property
+    def user(self) -> str:
+        """Who is committing (the sudo caller, when there is one)."""
+        name = os.environ.get('SUDO_USER') or os.environ.get('USER')
+        if not name:
+            import pwd
+            try:
+                name = pwd.getpwuid(os.getuid()).pw_name
+            except KeyError:
+                name = str(os.getuid())
+        return name
+
+    def open_log(self) -> None:
+        """Send vyflow's log (internal errors, commit-confirm reverts) to the
+        log file under the root; opened only when something is written."""
+        import logging
+        logger = logging.getLogger('vyflow')
+        if not logger.handlers:
+            self.paths.log_file.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(self.paths.log_file, delay=True)
+            handler.setFormatter(logging.Formatter('%(asctime)s %(name)s %(levelname)s %(message)s'))
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+
+    def engine(self):
+        """A commit engine for this invocation."""
+        from vyflow.commit.engine import CommitEngine
+        from vyflow.config import RunEnvironment
+        self.open_log()
+        environment = RunEnvironment(self.paths, self.resources, self.dry_run)
+        return CommitEngine(environment, self.definitions, self.out, self.user)
+
+    def say(self, text: str) -> None:
+        if text:
+            print(text.rstrip('\n'), file=self.out)
+
+    def warn(self, text: str) -> None:
+        if text:
+            print(text.rstrip('\n'), file=self.err)

@@ -1,0 +1,93 @@
+"""The component-version footer of config.boot.
+
+Two vintages exist and both are read; the VyOS one is always written:
+
+    // Warning: Do not remove the following line.
+    // vyos-config-version: "flow-accounting@4:system@27"
+    // Release version: 1.4.0
+
+    /* Warning: Do not remove the following line. */
+    /* === vyatta-config-version: "flow-accounting@1:system@6" === */
+    /* Release version: 1.2.6 */
+
+Migration decides what to run from these numbers, so a malformed footer is an
+error rather than a silently ignored comment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+from vyflow.errors import ConfigParseError
+
+_WARNING = re.compile(r'^\s*(//|/\*)\s*Warning: Do not remove the following line\.\s*(\*/)?\s*$')
+_VYOS_VERSIONS = re.compile(r'^\s*//\s*vyos-config-version:\s*"([\w@:.-]*)"\s*$')
+_VYATTA_VERSIONS = re.compile(r'^\s*/\*\s*===\s*vyatta-config-version:\s*"([\w@:.-]*)"\s*===\s*\*/\s*$')
+_VYOS_RELEASE = re.compile(r'^\s*//\s*Release version:\s*(\S*)\s*$')
+_VYATTA_RELEASE = re.compile(r'^\s*/\*\s*Release version:\s*(\S*)\s*\*/\s*$')
+_COMPONENT = re.compile(r'^([A-Za-z][\w.-]*)@(\d+)$')
+
+WARNING_LINE = '// Warning: Do not remove the following line.'
+
+
+@dataclass
+class Footer:
+    """Component versions and release recorded in a config file."""
+
+    versions: dict[str, int] = field(default_factory=dict)
+    release: str = ''
+    vintage: str = 'vyos'  # or 'vyatta'
+
+
+def parse_components(text: str) -> dict[str, int]:
+    """Parse ``a@1:b@2`` into {'a': 1, 'b': 2}; raises ValueError."""
+    versions: dict[str, int] = {}
+    for item in filter(None, text.split(':')):
+        match = _COMPONENT.match(item)
+        if match is None:
+            raise ValueError(f'malformed component version "{item}"')
+        versions[match.group(1)] = int(match.group(2))
+    return versions
+
+
+def format_components(versions: Mapping[str, int]) -> str:
+    return ':'.join(f'{name}@{versions[name]}' for name in sorted(versions))
+
+
+def render_footer(versions: Mapping[str, int], release: str) -> str:
+    return (f'{WARNING_LINE}\n'
+            f'// vyos-config-version: "{format_components(versions)}"\n'
+            f'// Release version: {release}\n')
+
+
+def split_footer(text: str, source: str) -> tuple[str, Optional[Footer]]:
+    """Split text into (body, footer); the footer starts at the warning line."""
+    lines = text.split('\n')
+    for index, line in enumerate(lines):
+        if _WARNING.match(line):
+            break
+    else:
+        return text, None
+    body = '\n'.join(lines[:index]) + '\n'
+    rest = [(number, line) for number, line in enumerate(lines[index + 1:], index + 2)
+            if line.strip()]
+    vintage = 'vyos' if lines[index].lstrip().startswith('//') else 'vyatta'
+    versions_re, release_re = ((_VYOS_VERSIONS, _VYOS_RELEASE) if vintage == 'vyos'
+                               else (_VYATTA_VERSIONS, _VYATTA_RELEASE))
+    if len(rest) != 2:
+        raise ConfigParseError('malformed version footer: expected a version line and a '
+                               'release line after the warning line', index + 1, 1, source)
+    (versions_number, versions_line), (release_number, release_line) = rest
+    versions_match = versions_re.match(versions_line)
+    if versions_match is None:
+        raise ConfigParseError(f'malformed {vintage}-config-version line', versions_number, 1, source)
+    release_match = release_re.match(release_line)
+    if release_match is None:
+        raise ConfigParseError('malformed "Release version" line', release_number, 1, source)
+    try:
+        versions = parse_components(versions_match.group(1))
+    except ValueError as exc:
+        raise ConfigParseError(str(exc), versions_number, 1, source) from None
+    return body, Footer(versions, release_match.group(1), vintage)

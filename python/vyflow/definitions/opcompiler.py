@@ -1,0 +1,108 @@
+"""Compile op-mode definition XML into the op-mode cache.
+
+Each word of an operational command is a node; ``<command>`` says what runs,
+written VyOS-style (``${vyos_op_scripts_dir}/x.py show --host "$6"``). The
+command is split into argv words here, at build time, and ``$N`` may only
+stand for a whole word, so a typed value can never become shell syntax.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Iterable
+
+from lxml import etree
+
+from vyflow.definitions.compiler import CACHE_FORMAT, load_schema, parse_expanded
+from vyflow.errors import DefinitionError
+
+_KINDS = {'node': 'node', 'tagNode': 'tag', 'leafNode': 'leaf'}
+_POSITIONAL = re.compile(r'\$(\d+)')
+KNOWN_VARIABLES = ('${vyos_op_scripts_dir}', '${vyos_completion_dir}')
+
+
+def _compile_command(text: str, depth: int, where: str) -> list[str]:
+    try:
+        argv = shlex.split(text)
+    except ValueError as exc:
+        raise DefinitionError(f'{where}: command cannot be split into words: {exc}') from None
+    if not argv:
+        raise DefinitionError(f'{where}: empty command')
+    if argv[0] == 'sudo':
+        argv = argv[1:]  # vyflow already runs with the privileges it needs
+    for word in argv:
+        positions = _POSITIONAL.findall(word)
+        if positions and not _POSITIONAL.fullmatch(word):
+            raise DefinitionError(f'{where}: "{word}": a $N reference must be a whole word')
+        for position in positions:
+            if not 1 <= int(position) <= depth:
+                raise DefinitionError(f'{where}: ${position} is beyond the {depth} words of '
+                                      'this command')
+        if '$' in word and not positions and not word.startswith(KNOWN_VARIABLES):
+            raise DefinitionError(f'{where}: unknown variable in "{word}"')
+    return argv
+
+
+def _compile_node(element: etree._Element, expanded, depth: int) -> dict:
+    where = expanded.origin(element.sourceline)
+    entry: dict = {'kind': _KINDS[element.tag], 'source': where}
+    properties = element.find('properties')
+    if properties is not None:
+        help_text = properties.findtext('help')
+        if help_text:
+            entry['help'] = ' '.join(help_text.split())
+        completion: dict = {}
+        for block in properties.findall('completionHelp'):
+            for item in block:
+                words = item.text.split() if item.tag == 'list' else [(item.text or '').strip()]
+                completion.setdefault(item.tag, []).extend(w for w in words if w)
+        if completion:
+            entry['completion'] = completion
+    command = element.findtext('command')
+    if command is not None:
+        entry['command'] = _compile_command(command, depth, where)
+    container = element.find('children')
+    if container is not None:
+        children: dict = {}
+        for child in container:
+            name = child.get('name')
+            if name in children:
+                raise DefinitionError(f'{expanded.origin(child.sourceline)}: "{name}" is '
+                                      'defined twice here')
+            # A tag node consumes two words: its name and the typed value.
+            children[name] = _compile_node(child, expanded,
+                                           depth + (2 if child.tag == 'tagNode' else 1))
+        entry['children'] = children
+    return entry
+
+
+def _merge(into: dict, entry: dict, path: str) -> None:
+    if into['kind'] != entry['kind'] or ('command' in into and 'command' in entry):
+        raise DefinitionError(f'{entry["source"]}: "{path}" is already defined at {into["source"]}')
+    for key, value in entry.items():
+        if key != 'children':
+            into.setdefault(key, value)
+    for name, child in entry.get('children', {}).items():
+        children = into.setdefault('children', {})
+        if name in children:
+            _merge(children[name], child, f'{path} {name}')
+        else:
+            children[name] = child
+
+
+def compile_op_files(paths: Iterable[Path], schema_path: Path) -> dict:
+    """Compile and merge op-mode files into one cache dict."""
+    schema = load_schema(schema_path)
+    root: dict = {'kind': 'node', 'source': '<root>', 'children': {}}
+    for path in sorted(paths):
+        element, expanded = parse_expanded(path, schema)
+        for child in element:
+            name = child.get('name')
+            entry = _compile_node(child, expanded, 2 if child.tag == 'tagNode' else 1)
+            if name in root['children']:
+                _merge(root['children'][name], entry, name)
+            else:
+                root['children'][name] = entry
+    return {'format': CACHE_FORMAT, 'tree': root}

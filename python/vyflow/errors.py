@@ -1,0 +1,97 @@
+"""Exception types, one per thing the user (or the system) must do about it.
+
+Every error the CLI shows is one of these; anything else escaping is a bug.
+``exit_code`` is what the ``vyflow`` command exits with.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+
+class VyflowError(Exception):
+    """Base class: a message meant for the operator, never a traceback."""
+
+    exit_code = 1
+
+
+class ConfigError(VyflowError):
+    """The configuration is wrong: fix it and commit again.
+
+    ``path`` names the config node the message is about, when one is known.
+    """
+
+    def __init__(self, message: str, path: Optional[Sequence[str]] = None):
+        super().__init__(message)
+        self.path = list(path) if path else None
+
+
+class ConfigPathError(ConfigError):
+    """A `set`/`delete` path does not exist in the definitions: fix the command."""
+
+
+class ValueValidationError(ConfigError):
+    """A value failed its node's constraints at `set` time: use an allowed value."""
+
+
+class ConfigParseError(VyflowError):
+    """A config file is not valid config.boot syntax: fix the file at file:line:col."""
+
+    def __init__(self, message: str, line: int, column: int, source: str = '<config>'):
+        super().__init__(f'{source}:{line}:{column}: {message}')
+        self.line = line
+        self.column = column
+        self.source = source
+        self.reason = message
+
+
+class DefinitionError(VyflowError):
+    """An interface/op-mode definition file is invalid: fix it (a build error)."""
+
+
+class CommitInProgressError(VyflowError):
+    """Another process holds the commit lock: wait and retry."""
+
+    exit_code = 3
+
+
+class UncommittedChangesError(VyflowError):
+    """The working config has changes: commit or discard them first."""
+
+
+class RevisionError(VyflowError):
+    """A commit-archive revision number is out of range: pick one that exists."""
+
+
+class ApplyError(VyflowError):
+    """Applying a change to the system failed; the previous state was restored."""
+
+
+class VerificationError(ApplyError):
+    """After apply, the system did not read back as desired; the previous state
+    was restored. The message says ``path: desired X, current Y``."""
+
+
+class MigrationError(VyflowError):
+    """An old config could not be migrated: the original file is left untouched."""
+
+
+class OpModeError(VyflowError):
+    """An operational command cannot do what was asked (see subclasses)."""
+
+
+class UnconfiguredSubsystem(OpModeError):
+    """The subsystem is not configured or not running: configure it first."""
+
+
+class DataUnavailable(OpModeError):
+    """The data the command needs cannot be read right now."""
+
+
+class IncorrectValue(OpModeError):
+    """An argument of an operational command is invalid: correct it."""
+
+
+class CommitFailed(VyflowError):
+    """A commit was refused or rolled back; the message lists each ``[path]``
+    problem. The working config is kept so the operator can fix and retry."""

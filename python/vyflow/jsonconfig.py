@@ -1,0 +1,85 @@
+"""Configs given as JSON (``vyflow load --json FILE``).
+
+The JSON is the config dict (the shape ``get_config_dict`` returns, keys not
+mangled). It is checked against the JSON Schema compiled from the definitions
+before anything is accepted; the schema's ``x-vyflow-validator`` keyword runs
+the same in-process validators as ``set``. Then it becomes a tree.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from vyflow.configtree import ConfigNode
+from vyflow.definitions.config_schema import VALIDATOR_KEYWORD
+from vyflow.definitions.model import Definition, Definitions
+from vyflow.errors import ConfigError
+
+
+def _validator_class():
+    import jsonschema
+    from jsonschema import validators
+
+    from vyflow.validators import compile_validator
+
+    def check_with_validator(validator, spec, instance, schema):
+        if isinstance(instance, str):
+            reason = compile_validator(spec[0], spec[1])(instance)
+            if reason is not None:
+                yield jsonschema.ValidationError(reason)
+
+    return validators.extend(jsonschema.Draft7Validator, {VALIDATOR_KEYWORD: check_with_validator})
+
+
+def schema_problems(data: Any, schema: dict) -> list[str]:
+    """Every schema violation as ``path: message``."""
+    validator = _validator_class()(schema)
+    problems = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        where = ' '.join(map(str, error.absolute_path)) or '(top level)'
+        problems.append(f'[{where}] {error.message}')
+    return problems
+
+
+def load_json_config(path: Path, schema_path: Path, definitions: Definitions) -> ConfigNode:
+    """Read, validate and convert a JSON config; ConfigError lists problems."""
+    try:
+        data = json.loads(path.read_text(encoding='utf-8'))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f'{path}: cannot read: {exc}') from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f'{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}') from None
+    schema = json.loads(schema_path.read_text(encoding='utf-8'))
+    problems = schema_problems(data, schema)
+    if problems:
+        raise ConfigError(f'{path} does not match the configuration schema:\n'
+                          + '\n'.join(problems))
+    return tree_from_dict(data, definitions.root)
+
+
+def tree_from_dict(data: dict, definition: Definition) -> ConfigNode:
+    root = ConfigNode()
+    _fill(root, data, definition)
+    return root
+
+
+def _fill(node: ConfigNode, data: dict, definition: Definition | None) -> None:
+    children = definition.children if definition is not None else {}
+    for name, value in data.items():
+        child_definition = children.get(name)
+        child = ConfigNode(name)
+        node.children[name] = child
+        if child_definition is not None and child_definition.is_tag:
+            child.is_tag = True
+            for tag_value, instance_data in value.items():
+                instance = ConfigNode(tag_value)
+                child.children[tag_value] = instance
+                _fill(instance, instance_data, child_definition)
+        elif isinstance(value, str):
+            child.values = [value]
+        elif isinstance(value, list):
+            child.values = [str(item) for item in value]
+        elif value and not (child_definition is not None and child_definition.is_leaf):
+            _fill(child, value, child_definition)

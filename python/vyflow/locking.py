@@ -1,0 +1,59 @@
+"""Inter-process locks on files under the run directory.
+
+The commit lock is taken non-blocking (or with a bounded wait): a second
+committer is told at once that another commit is in progress. The session
+lock serialises short edits of the working config. Locks are ``flock``s, so
+they vanish with the process that held them — a killed commit never leaves a
+stale lock behind. Read-only commands take no lock at all.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from vyflow.errors import CommitInProgressError
+
+
+@contextmanager
+def file_lock(path: Path, *, wait: float = 0.0, what: str = 'commit') -> Iterator[None]:
+    """Hold an exclusive lock on ``path``; wait up to ``wait`` seconds
+    (forever if negative), then raise CommitInProgressError."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait < 0 else fcntl.LOCK_NB))
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise CommitInProgressError(
+                        f'Another {what} is in progress; try again when it has finished'
+                        + (f' (waited {wait:g} s)' if wait > 0 else '')) from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.write(fd, f'{os.getpid()}\n'.encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+def is_locked(path: Path) -> bool:
+    """True if some process holds the lock (used by op-mode restart)."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False

@@ -1,0 +1,108 @@
+"""Where vyflow keeps things, relative to a root directory.
+
+Everything the tool touches lives under ``root`` (``/`` on a router, any
+directory in tests and demos: ``vyflow --root DIR`` or ``VYFLOW_ROOT``):
+
+    etc/vyflow/config.boot         saved (boot) config, written by ``save``
+    var/lib/vyflow/running.boot    running config, persisted on every commit
+    var/lib/vyflow/archive/        commit revisions and their log
+    run/vyflow/working.boot        the configure session's working config
+    run/vyflow/*.lock, *.json      commit lock, session lock, commit-confirm state
+
+Installed resources (compiled definitions, scripts, templates) are found by
+``Resources``: next to the source tree when run from a checkout, else under
+the installation prefix (``/usr/share/vyflow``, ``/usr/libexec/vyflow``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+ROOT_ENV = 'VYFLOW_ROOT'
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Runtime file locations under one root."""
+
+    root: Path = Path('/')
+
+    @classmethod
+    def from_root(cls, root: Optional[str] = None) -> Paths:
+        return cls(Path(root or os.environ.get(ROOT_ENV) or '/').absolute())
+
+    @property
+    def sandboxed(self) -> bool:
+        """True when running under a root other than ``/`` (tests, demos)."""
+        return self.root != Path('/')
+
+    def under(self, absolute: str) -> Path:
+        """Map a system path such as ``/etc/modprobe.d/x`` under the root."""
+        return self.root / absolute.lstrip('/')
+
+    saved_config = property(lambda self: self.under('/etc/vyflow/config.boot'))
+    state_dir = property(lambda self: self.under('/var/lib/vyflow'))
+    running_config = property(lambda self: self.state_dir / 'running.boot')
+    archive_dir = property(lambda self: self.state_dir / 'archive')
+    run_dir = property(lambda self: self.under('/run/vyflow'))
+    working_config = property(lambda self: self.run_dir / 'working.boot')
+    session_lock = property(lambda self: self.run_dir / 'session.lock')
+    commit_lock = property(lambda self: self.run_dir / 'commit.lock')
+    confirm_state = property(lambda self: self.run_dir / 'commit-confirm.json')
+    log_file = property(lambda self: self.under('/var/log/vyflow/vyflow.log'))
+
+
+def _source_tree() -> Optional[Path]:
+    """The checkout this library runs from, if any (it has a build/ dir)."""
+    candidate = Path(__file__).resolve().parents[2]
+    return candidate if (candidate / 'build' / 'definitions.json').is_file() else None
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Read-only files shipped with vyflow."""
+
+    data_dir: Path        # compiled definitions, templates, migration scripts
+    conf_mode_dir: Path
+    op_mode_dir: Path
+    completion_dir: Path
+    templates_dir: Path
+    migration_dir: Path
+
+    @classmethod
+    def locate(cls) -> Resources:
+        """The source tree this library runs from (or ``VYFLOW_SOURCE_TREE``,
+        a checkout-shaped directory, as tests use), else the installation."""
+        override = os.environ.get('VYFLOW_SOURCE_TREE')
+        source = Path(override) if override else _source_tree()
+        if source is not None:
+            return cls(source / 'build', source / 'src' / 'conf_mode', source / 'src' / 'op_mode',
+                       source / 'src' / 'completion', source / 'templates',
+                       source / 'src' / 'migration-scripts')
+        # Installed: <prefix>/lib/python3/dist-packages/vyflow/paths.py
+        prefix = Path(__file__).resolve().parents[4]
+        data = prefix / 'share' / 'vyflow'
+        libexec = prefix / 'libexec' / 'vyflow'
+        return cls(data, libexec / 'conf_mode', libexec / 'op_mode', libexec / 'completion',
+                   data / 'templates', data / 'migration-scripts')
+
+    @property
+    def definitions(self) -> Path:
+        return self.data_dir / 'definitions.json'
+
+    @property
+    def op_definitions(self) -> Path:
+        return self.data_dir / 'op-definitions.json'
+
+    @property
+    def config_schema(self) -> Path:
+        return self.data_dir / 'config.schema.json'
+
+    def expand_variables(self, word: str) -> str:
+        """Resolve the VyOS directory variables used in definitions."""
+        return (word.replace('${vyos_conf_scripts_dir}', str(self.conf_mode_dir))
+                    .replace('${vyos_op_scripts_dir}', str(self.op_mode_dir))
+                    .replace('${vyos_completion_dir}', str(self.completion_dir)))

@@ -1,0 +1,43 @@
+"""Import a script file (conf_mode, op_mode, migration) as a module, once.
+
+Script file names carry dashes and no ``.py`` in places (VyOS naming), so they
+are loaded by path rather than imported by name. Running them in-process
+avoids an interpreter start per script.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Sequence
+
+from vyflow.errors import DefinitionError
+
+_loaded: dict[str, ModuleType] = {}
+
+
+def import_script(path: str | Path, prefix: str, required: Sequence[str] = ()) -> ModuleType:
+    """Load ``path`` as a module named ``prefix`` + its stem; check it defines
+    the ``required`` callables."""
+    file = Path(path)
+    key = str(file)
+    module = _loaded.get(key)
+    if module is not None:
+        return module
+    if not file.is_file():
+        raise DefinitionError(f'script {file} does not exist')
+    name = prefix + re.sub(r'\W', '_', file.name)
+    loader = importlib.machinery.SourceFileLoader(name, key)
+    spec = importlib.util.spec_from_loader(name, loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    missing = [item for item in required if not callable(getattr(module, item, None))]
+    if missing:
+        raise DefinitionError(f'script {file} lacks {", ".join(missing)}')
+    _loaded[key] = module
+    return module
