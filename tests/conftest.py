@@ -1,6 +1,106 @@
-"""Shared pytest setup: the library is imported from the source tree."""
-import os
-import sys
+"""Shared pytest setup.
 
-PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(PROJECT_ROOT, 'python'))
+The library is imported from the source tree. ``engine_tree`` builds the test
+definitions (tests/data/engine, every XML feature, test conf_mode scripts that
+record what they do under the commit's root) into a checkout-shaped temp dir;
+``cli`` runs the real ``vyflow`` command against it under a temp ``--root``.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_ROOT / 'python'))
+
+PYTHON = '/usr/bin/python3'
+VYFLOW = str(PROJECT_ROOT / 'bin' / 'vyflow')
+ENGINE_DATA = PROJECT_ROOT / 'tests' / 'data' / 'engine'
+
+
+ENGINE_OP_FILES = [('op-mode-definitions', 'config-mgmt.xml.in'), ('src/op_mode', 'config_mgmt.py')]
+
+
+def _link_all(source: Path, destination: Path) -> None:
+    destination.mkdir(parents=True, exist_ok=True)
+    for item in source.iterdir():
+        if not (destination / item.name).exists():
+            (destination / item.name).symlink_to(item)
+
+
+def build_tree(source: Path, destination: Path) -> Path:
+    """A checkout-shaped dir: links to the sources plus a compiled build/.
+    The engine's own op-mode commands (``show system commit``) are always
+    linked in from the project, as they ship with every installation."""
+    from vyflow.definitions.build import build
+    for name in ('interface-definitions', 'templates', 'src/conf_mode', 'src/completion',
+                 'src/migration-scripts'):
+        if (source / name).exists() and not (destination / name).exists():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            (destination / name).symlink_to(source / name)
+    for name in ('op-mode-definitions', 'src/op_mode'):
+        if (source / name).exists():
+            _link_all(source / name, destination / name)
+    for folder, name in ENGINE_OP_FILES:
+        target = destination / folder / name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(PROJECT_ROOT / folder / name)
+    build(destination / 'interface-definitions', destination / 'op-mode-definitions',
+          PROJECT_ROOT / 'schema', destination / 'build')
+    return destination
+
+
+@pytest.fixture(scope='session')
+def engine_tree(tmp_path_factory) -> Path:
+    return build_tree(ENGINE_DATA, tmp_path_factory.mktemp('engine-tree'))
+
+
+class Cli:
+    """Runs ``vyflow --root ROOT …`` as a real process."""
+
+    def __init__(self, root: Path, source_tree: Path = None):
+        self.root = root
+        self.env = dict(os.environ)
+        if source_tree is not None:
+            self.env['VYFLOW_SOURCE_TREE'] = str(source_tree)
+        self.env.pop('VYFLOW_ROOT', None)
+
+    def argv(self, *words) -> list:
+        return [PYTHON, VYFLOW, '--root', str(self.root), *map(str, words)]
+
+    def __call__(self, *words, check=True, input=None, timeout=60) -> subprocess.CompletedProcess:
+        result = subprocess.run(self.argv(*words), capture_output=True, text=True,
+                                env=self.env, input=input, timeout=timeout)
+        if check and result.returncode != 0:
+            raise AssertionError(f'vyflow {" ".join(map(str, words))} failed '
+                                 f'({result.returncode}):\n{result.stdout}\n{result.stderr}')
+        return result
+
+    def state(self, name: str):
+        import json
+        path = self.root / 'var/lib/test' / f'{name}.json'
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def journal(self) -> list:
+        path = self.root / 'var/lib/test/journal'
+        return path.read_text().splitlines() if path.exists() else []
+
+    def running(self) -> str:
+        path = self.root / 'var/lib/vyflow/running.boot'
+        return path.read_text() if path.exists() else ''
+
+
+@pytest.fixture
+def cli(tmp_path, engine_tree) -> Cli:
+    """vyflow over the test definitions, in a fresh root."""
+    return Cli(tmp_path / 'root', engine_tree)
+
+
+@pytest.fixture
+def flow_cli(tmp_path) -> Cli:
+    """vyflow over the real project definitions, in a fresh root."""
+    return Cli(tmp_path / 'root')

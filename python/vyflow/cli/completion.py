@@ -124,7 +124,9 @@ class Completer:
                 for fmt, desc in definition.value_help if fmt not in offered]
 
     def _value_completions(self, definition: Definition, path: list[str], verb: str) -> Completions:
-        choices = self._values(definition, path, verb)
+        described = dict(definition.value_help)
+        choices = [Choice(c.word, c.help or described.get(c.word, ''))
+                   for c in self._values(definition, path, verb)]
         return Completions(choices, self._hints(definition, choices) if verb == 'set' else [])
 
     def config_path(self, words: list[str], verb: str) -> Completions:

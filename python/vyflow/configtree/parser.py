@@ -147,7 +147,7 @@ class _Parser:
                 stack.pop()
                 comment = None
                 continue
-            if kind != NAME:
+            if kind not in (NAME, STRING):  # names needing quotes are rendered quoted
                 raise self.error(f'expected a node name, found {_describe(kind, text)}', offset)
             opened = self._statement(stack[-1][0], text, offset, comment)
             comment = None

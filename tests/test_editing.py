@@ -1,0 +1,134 @@
+"""Configure-mode editing through the real ``vyflow`` command (test definitions)."""
+
+import json
+
+ALPHA = ['set', 'service', 'alpha']
+
+
+def test_set_show_compare_delete(cli):
+    cli(*ALPHA, 'port', '8080')
+    cli(*ALPHA, 'address', '192.0.2.1')
+    cli(*ALPHA, 'address', 'any')                      # multi accumulates
+    cli(*ALPHA, 'user', 'bob', 'level', 'admin')
+    cli(*ALPHA, 'disable')
+    shown = cli('show').stdout
+    assert '+        address "192.0.2.1"\n+        address "any"' in shown
+    assert '+        user bob {\n+            level "admin"\n+        }' in shown
+    assert '+        disable' in shown
+    compare = cli('compare').stdout
+    assert compare.startswith('[]\n+ service {')
+    cli('delete', 'service', 'alpha', 'address', 'any')  # one value of a multi leaf
+    assert cli('show', 'service', 'alpha', 'address').stdout == '+address "192.0.2.1"\n'
+    cli('delete', 'service', 'alpha', 'user', 'bob')   # last tag instance removes the tag node
+    assert 'user' not in cli('show').stdout
+    missing = cli('delete', 'service', 'alpha', 'user', 'carol')
+    assert 'Nothing to delete' in missing.stdout
+
+
+def test_single_value_leaf_is_replaced_and_marked_changed(cli):
+    cli(*ALPHA, 'port', '8080')
+    cli('commit')
+    cli(*ALPHA, 'port', '9090')
+    assert cli('show', 'service', 'alpha').stdout == '>port "9090"\n'
+    assert cli('compare').stdout == '[service alpha]\n- port "8080"\n+ port "9090"\n'
+    cli(*ALPHA, 'mode', 'slow')
+    assert cli('show', 'service', 'alpha').stdout == '+mode "slow"\n>port "9090"\n'
+
+
+def test_set_time_errors_name_path_and_what_is_allowed(cli):
+    result = cli(*ALPHA, 'mode', 'medium', check=False)
+    assert result.returncode == 1
+    assert result.stderr == ('Invalid value "medium" for [service alpha mode]: Mode must be fast or '
+                             'slow\nAllowed values: fast: Go fast; slow: Go slow\n\nSet failed\n')
+    result = cli(*ALPHA, 'nope', check=False)
+    assert 'Configuration path: [service alpha nope] is not valid' in result.stderr
+    assert cli(*ALPHA, 'disable', 'now', check=False).returncode == 1
+    assert 'requires a value' in cli(*ALPHA, 'port', check=False).stderr
+    assert cli('show').stdout.strip() == 'Configuration under specified path is empty'
+
+
+def test_completion_help_never_restricts(cli):
+    cli(*ALPHA, 'names', 'blue')                      # not in the completion list
+    cli(*ALPHA, 'user', 'bob', 'peer', 'anything')    # path completion: suggestion only
+    assert 'names "blue"' in cli('show').stdout
+
+
+def test_working_config_persists_between_invocations_until_discard(cli):
+    cli(*ALPHA, 'port', '81')
+    cli(*ALPHA, 'mode', 'slow')
+    assert 'port "81"' in cli('compare').stdout
+    assert cli('discard').stdout.strip() == 'Changes have been discarded'
+    assert cli('compare').stdout.strip() == 'No changes between working and active configurations.'
+    assert cli('discard').stdout.strip() == 'No changes have been discarded'
+
+
+def test_save_load_merge(cli, tmp_path):
+    cli(*ALPHA, 'port', '81')
+    cli('commit')
+    saved = cli('save').stdout
+    assert "Saving configuration to '" in saved and saved.strip().endswith('Done')
+    saved_file = cli.root / 'etc/vyflow/config.boot'
+    assert 'port "81"' in saved_file.read_text()
+    assert '// vyos-config-version: "test@2"' in saved_file.read_text()
+    other = tmp_path / 'other.boot'
+    other.write_text('service {\n alpha {\n  port 82\n  mode slow\n }\n}\n'
+                     'interfaces {\n ethernet eth0 {\n  address dhcp\n }\n}\n')
+    loaded = cli('load', other).stdout
+    assert 'kept verbatim' in loaded and 'interfaces' in loaded
+    assert '- port "81"\n+ port "82"' in loaded
+    assert "Load complete. Use 'commit' to make changes effective." in loaded
+    refused = cli('load', other, check=False)
+    assert refused.returncode == 1 and 'Cannot load: configuration modified' in refused.stderr
+    cli('discard')
+    extra = tmp_path / 'extra.boot'
+    extra.write_text('service {\n alpha {\n  address 192.0.2.7\n  names blue\n }\n}\n')
+    cli(*ALPHA, 'names', 'red')
+    merged = cli('merge', extra).stdout
+    assert '+ address "192.0.2.7"' in merged and '+ names "blue"' in merged
+    assert 'names "red"' in cli('show').stdout  # merge never deletes
+
+
+def test_load_reports_every_problem_with_file_line_column(cli, tmp_path):
+    bad = tmp_path / 'bad.boot'
+    bad.write_text('service {\n    alpha {\n        port 70000\n        mode medium\n'
+                   '        bogus 1\n    }\n}\n')
+    result = cli('load', bad, check=False)
+    assert result.returncode == 1
+    assert f'{bad}:3:9: Invalid value "70000" for [service alpha port]' in result.stderr
+    assert f'{bad}:4:9: Invalid value "medium"' in result.stderr
+    assert f'{bad}:5:9: Configuration path: [service alpha bogus] is not valid' in result.stderr
+    syntax = tmp_path / 'syntax.boot'
+    syntax.write_text('service {\n  alpha {\n')
+    result = cli('load', syntax, check=False)
+    assert result.returncode == 1 and f'{syntax}:2:9: missing "}}" for "alpha"' in result.stderr
+    assert not (cli.root / 'run/vyflow/working.boot').exists()
+
+
+def test_load_json_is_checked_against_the_schema(cli, tmp_path):
+    good = tmp_path / 'good.json'
+    good.write_text(json.dumps({'service': {'alpha': {'port': '8081', 'address': ['192.0.2.1', 'any'],
+                                                      'disable': {}, 'user': {'bob': {'level': 'admin'}}},
+                                            'beta': {'5': {'size': '10'}}}}))
+    cli('load', '--json', good)
+    shown = cli('show').stdout
+    assert '+        port "8081"' in shown and '+    beta 5 {' in shown
+    assert '+        disable' in shown and '+        user bob {' in shown
+    cli('discard')
+    bad = tmp_path / 'bad.json'
+    bad.write_text(json.dumps({'service': {'alpha': {'port': '0', 'mode': 'medium', 'zzz': '1'},
+                                           'beta': {'500': {}}}}))
+    result = cli('load', '--json', bad, check=False)
+    assert result.returncode == 1
+    assert '[service alpha port] "0" is not a port number' in result.stderr
+    assert "[service alpha mode] 'medium' is not one of ['fast', 'slow']" in result.stderr
+    assert "'zzz' was unexpected" in result.stderr
+    assert '"500" is not in any allowed range' in result.stderr
+
+
+def test_concurrent_setters_do_not_lose_edits(cli):
+    import subprocess
+    processes = [subprocess.Popen(cli.argv(*ALPHA, 'address', f'192.0.2.{n}'), env=cli.env)
+                 for n in range(1, 9)]
+    assert all(p.wait(timeout=60) == 0 for p in processes)
+    shown = cli('show').stdout
+    assert all(f'address "192.0.2.{n}"' in shown for n in range(1, 9))

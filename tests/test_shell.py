@@ -1,0 +1,119 @@
+"""The interactive shell in a real terminal (tmux): prompts, Tab, ?, errors, exit."""
+
+import os
+import shlex
+import shutil
+import subprocess
+import time
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which('tmux') is None, reason='tmux is not installed')
+
+
+class Terminal:
+    def __init__(self, cli, name):
+        self.name = name
+        env = f'VYFLOW_SOURCE_TREE={shlex.quote(cli.env.get("VYFLOW_SOURCE_TREE", ""))} USER=tester'
+        command = f'env {env} {shlex.join(cli.argv())}'
+        subprocess.run(['tmux', 'new-session', '-d', '-s', name, '-x', '160', '-y', '50', command],
+                       check=True)
+        self.wait_for('tester@')
+
+    def screen(self) -> str:
+        return subprocess.run(['tmux', 'capture-pane', '-p', '-N', '-t', self.name],
+                              capture_output=True, text=True, check=True).stdout
+
+    def keys(self, *keys):
+        subprocess.run(['tmux', 'send-keys', '-t', self.name, *keys], check=True)
+
+    def type(self, text):
+        self.keys('-l', text)
+
+    def wait_for(self, text, timeout=10.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.05)
+        raise AssertionError(f'{text!r} never appeared on screen:\n{self.screen()}')
+
+    def close(self):
+        subprocess.run(['tmux', 'kill-session', '-t', self.name], check=False)
+
+
+@pytest.fixture
+def terminal(cli):
+    term = Terminal(cli, f'vyflow-shell-{os.getpid()}')
+    yield term
+    term.close()
+
+
+def test_prompts_completion_help_and_exit(terminal, cli):
+    host = os.uname().nodename.split('.')[0]
+    assert f'tester@{host}:~$' in terminal.screen()
+    terminal.type('configure')
+    terminal.keys('Enter')
+    terminal.wait_for(f'[edit]\ntester@{host}#')
+
+    terminal.type('set service al')
+    terminal.keys('Tab')                                   # unique node name
+    terminal.wait_for('set service alpha ')
+    terminal.type('?')                                     # children with help text
+    screen = terminal.wait_for('Possible completions:')
+    assert 'address' in screen and 'Listen address' in screen
+    assert 'debug' not in screen                           # hidden nodes are not offered
+    terminal.type('mode ')
+    terminal.type('?')                                     # completionHelp values + valueHelp
+    screen = terminal.wait_for('Go slow')
+    assert 'fast' in screen and 'slow' in screen
+    terminal.type('sl')
+    terminal.keys('Tab')
+    terminal.wait_for('set service alpha mode slow ')
+    terminal.keys('Enter')
+
+    terminal.type('set service alpha address ')
+    terminal.keys('Tab', 'Tab')                            # script completion values
+    terminal.wait_for('192.0.2.2')
+    terminal.keys('C-u')
+    terminal.type('set service alpha user ')
+    terminal.type('?')                                     # a tag value: the format hint
+    terminal.wait_for('<txt>')
+    terminal.keys('C-u')
+
+    terminal.type('set service alpha port 99999')
+    terminal.keys('Enter')
+    terminal.wait_for('Set failed')                        # errors shown, shell goes on
+
+    terminal.type('show')
+    terminal.keys('Enter')
+    terminal.wait_for('+        mode "slow"')
+
+    terminal.type('exit')
+    terminal.keys('Enter')
+    terminal.wait_for("Use 'exit discard' to discard the changes and exit.")
+    terminal.type('commit')
+    terminal.keys('Enter')
+    terminal.type('exit')
+    terminal.keys('Enter')
+    terminal.wait_for(f'tester@{host}:~$ ', timeout=10)
+    assert 'mode "slow"' in cli.running()
+
+    terminal.type('show system commit')                    # op mode
+    terminal.keys('Enter')
+    terminal.wait_for('via cli')
+    terminal.type('show ')
+    terminal.type('?')
+    terminal.wait_for('Show the test services')
+
+
+def test_exit_discard_leaves_without_committing(terminal, cli):
+    terminal.type('configure')
+    terminal.keys('Enter')
+    terminal.type('set service alpha port 81')
+    terminal.keys('Enter')
+    terminal.type('exit discard')
+    terminal.keys('Enter')
+    terminal.wait_for(':~$ ')
+    assert cli('compare').stdout.strip().startswith('No changes')
