@@ -1,0 +1,1 @@
+"""Readers for what the ipt_NETFLOW kernel module publishes under /proc/net/stat/."""
