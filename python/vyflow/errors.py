@@ -95,3 +95,11 @@ class IncorrectValue(OpModeError):
 class CommitFailed(VyflowError):
     """A commit was refused or rolled back; the message lists each ``[path]``
     problem. The working config is kept so the operator can fix and retry."""
+
+
+class ConfigErrors(ConfigError):
+    """Several configuration problems found together; each is a ConfigError."""
+
+    def __init__(self, errors: list[ConfigError]):
+        super().__init__('\n'.join(str(error) for error in errors))
+        self.errors = errors

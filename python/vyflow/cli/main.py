@@ -74,7 +74,9 @@ def dispatch(context: Context, words: Sequence[str]) -> int:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     root, dry_run, words = parse_global(sys.argv[1:] if argv is None else argv)
-    context = Context(Paths.from_root(root), dry_run=dry_run)
+    paths = Paths.from_root(root)
+    # A sandbox root has no kernel of its own: commits there only plan.
+    context = Context(paths, dry_run=dry_run or paths.sandboxed)
     try:
         if not words:
             from vyflow.cli.shell import Shell

@@ -140,7 +140,8 @@ class CommitEngine:
                         module.verify(data)
                     prepared.append((run, module, data))
                 except ConfigError as exc:
-                    problems.append(f'[{exc_path(exc, run)}]\n{exc}')
+                    for error in getattr(exc, 'errors', [exc]):
+                        problems.append(f'[{exc_path(error, run)}]\n{error}')
                 except Exception as exc:  # a broken script must not crash the CLI
                     problems.append(f'[{run.label}]\n{_describe(exc)}')
         if problems:

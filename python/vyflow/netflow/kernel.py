@@ -1,0 +1,271 @@
+"""The one place that reads or changes the system for flow accounting.
+
+Files are found under the root (``--root``), commands run as argument lists
+(never through a shell), and in dry-run mode nothing that changes the system
+runs. Everything else in vyflow.netflow works on values this module reads and
+hands to it; the op-mode commands read the module's /proc files through it too.
+
+Fault injection for tests: ``VYFLOW_INJECT_FAULT=<step id>`` makes the step
+with that id fail (``param:destination``, ``module:load``, ``hooks:ipv6``, …),
+so every failure path can be exercised on the real module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Optional
+
+from vyflow.atomicfile import read_text, remove_durable, write_atomic
+from vyflow.errors import ApplyError
+from vyflow.netflow.features import (ModuleInfo, assumed_debian, features_from_parameters,
+                                     tags_from_stat_line)
+from vyflow.paths import Paths
+
+MODULE = 'ipt_NETFLOW'
+FAULT_ENV = 'VYFLOW_INJECT_FAULT'
+
+# Managed setting -> (sysctl name under net.netflow, module parameter name).
+# engine_id has no sysctl: it is written through /sys/module/…/parameters.
+SETTINGS = {
+    'protocol': ('protocol', 'protocol'),
+    'destination': ('destination', 'destination'),
+    'sndbuf': ('sndbuf', 'sndbuf'),
+    'active_timeout': ('active_timeout', 'active_timeout'),
+    'inactive_timeout': ('inactive_timeout', 'inactive_timeout'),
+    'maxflows': ('maxflows', 'maxflows'),
+    'hashsize': ('hashsize', 'hashsize'),
+    'sampler': ('sampler', 'sampler'),
+    'aggregation': ('aggregation', 'aggregation'),
+    'natevents': ('natevents', 'natevents'),
+    'refresh_rate': ('refresh-rate', 'refresh_rate'),
+    'timeout_rate': ('timeout-rate', 'timeout_rate'),
+    'snmp_rules': ('snmp-rules', 'snmp_rules'),
+    'engine_id': (None, 'engine_id'),
+}
+# Read these from /sys: the sysctl answers ENOENT for sndbuf without sockets.
+READ_FROM_SYSFS = {'sndbuf', 'engine_id'}
+
+
+class Kernel:
+    """System access for one root; ``dry_run`` refuses every change."""
+
+    def __init__(self, paths: Paths, dry_run: bool = False):
+        self.paths = paths
+        self.dry_run = dry_run
+        self._backend: Optional[str] = None
+        self._fault_fired = False
+
+    # ---- locations --------------------------------------------------------
+
+    sysctl_dir = property(lambda self: self.paths.under('/proc/sys/net/netflow'))
+    params_dir = property(lambda self: self.paths.under(f'/sys/module/{MODULE}/parameters'))
+    stat_file = property(lambda self: self.paths.under('/proc/net/stat/ipt_netflow'))
+    snmp_file = property(lambda self: self.paths.under('/proc/net/stat/ipt_netflow_snmp'))
+    flows_file = property(lambda self: self.paths.under('/proc/net/stat/ipt_netflow_flows'))
+    modprobe_conf = property(lambda self: self.paths.under(f'/etc/modprobe.d/{MODULE}.conf'))
+    conntrack_events_file = property(
+        lambda self: self.paths.under('/proc/sys/net/netfilter/nf_conntrack_events'))
+    wmem_default_file = property(lambda self: self.paths.under('/proc/sys/net/core/wmem_default'))
+    state_file = property(lambda self: self.paths.state_dir / 'netflow-state.json')
+
+    # ---- commands ---------------------------------------------------------
+
+    def run(self, argv: list[str], *, input: Optional[str] = None, what: str = '',
+            check: bool = True) -> subprocess.CompletedProcess:
+        """Run a command (argument list, no shell); ApplyError on failure."""
+        try:
+            result = subprocess.run(argv, input=input, capture_output=True, text=True,
+                                    timeout=120, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise ApplyError(f'{what or argv[0]}: cannot run {argv[0]}: {exc}') from None
+        if check and result.returncode != 0:
+            detail = (result.stderr or result.stdout).strip().splitlines()
+            raise ApplyError(f'{what or " ".join(argv)} failed (exit {result.returncode})'
+                             + (f': {detail[0]}' if detail else ''))
+        return result
+
+    def inject_fault(self, step_id: str) -> None:
+        """Fail once at ``step_id`` when asked to (the restore then runs normally)."""
+        if not self._fault_fired and os.environ.get(FAULT_ENV) == step_id:
+            self._fault_fired = True
+            raise ApplyError(f'injected fault at {step_id} ({FAULT_ENV})')
+
+    # ---- module -----------------------------------------------------------
+
+    def module_loaded(self) -> bool:
+        return self.params_dir.is_dir() or self.stat_file.exists()
+
+    def module_info(self) -> Optional[ModuleInfo]:
+        """Features of the loaded or installed module; None if neither."""
+        if self.stat_file.exists():
+            first = (read_text(self.stat_file) or '').split('\n', 1)[0]
+            version = first.split(',')[0].replace('ipt_NETFLOW', '').strip()
+            return ModuleInfo(True, True, tags_from_stat_line(first), 'loaded', version)
+        if self.paths.sandboxed:
+            return None  # a sandbox root has no module of its own
+        result = self.run(['modinfo', '-F', 'filename', MODULE], check=False)
+        filename = result.stdout.strip()
+        if result.returncode != 0 or not filename:
+            return None
+        parameters = self.run(['modinfo', '-p', MODULE], check=False).stdout
+        try:
+            module_file = Path(filename).read_bytes()
+        except OSError:
+            module_file = b''
+        return ModuleInfo(True, False, features_from_parameters(parameters, module_file),
+                          'modinfo')
+
+    def module_or_assumed(self) -> Optional[ModuleInfo]:
+        info = self.module_info()
+        if info is None and self.dry_run:
+            return assumed_debian()
+        return info
+
+    def load_module(self) -> None:
+        self.inject_fault('module:load')
+        self.run(['modprobe', MODULE], what=f'modprobe {MODULE}')
+
+    def unload_module(self) -> None:
+        self.inject_fault('module:unload')
+        self.run(['rmmod', MODULE], what=f'rmmod {MODULE}')
+
+    # ---- settings -----------------------------------------------------------
+
+    def _setting_path(self, key: str, for_write: bool) -> Path:
+        sysctl, parameter = SETTINGS[key]
+        if sysctl is None or (not for_write and key in READ_FROM_SYSFS):
+            return self.params_dir / parameter
+        return self.sysctl_dir / sysctl
+
+    def writable(self) -> set[str]:
+        """Settings this build can change at runtime."""
+        return {key for key in SETTINGS if self._setting_path(key, True).exists()}
+
+    def read_settings(self) -> dict[str, str]:
+        values = {}
+        for key in SETTINGS:
+            try:
+                values[key] = self._setting_path(key, False).read_text().strip()
+            except OSError:
+                continue  # not in this build, or not readable right now
+        return values
+
+    def write_setting(self, key: str, value: str) -> None:
+        self.inject_fault(f'param:{key}')
+        path = self._setting_path(key, True)
+        try:
+            with open(path, 'w', encoding='ascii') as handle:
+                handle.write(value + '\n')
+        except OSError as exc:
+            raise ApplyError(f'writing {value!r} to {path} failed: {exc.strerror}') from None
+
+    # ---- files and plain sysctls ----------------------------------------------
+
+    def read_modprobe_conf(self) -> Optional[str]:
+        return read_text(self.modprobe_conf)
+
+    def write_modprobe_conf(self, text: Optional[str]) -> None:
+        self.inject_fault('file:modprobe')
+        if text is None:
+            remove_durable(self.modprobe_conf)
+        else:
+            write_atomic(self.modprobe_conf, text)
+
+    def read_conntrack_events(self) -> Optional[str]:
+        text = read_text(self.conntrack_events_file)
+        return text.strip() if text is not None else None
+
+    def write_conntrack_events(self, value: str) -> None:
+        self.inject_fault('sysctl:nf_conntrack_events')
+        try:
+            self.conntrack_events_file.write_text(value + '\n')
+        except OSError as exc:
+            raise ApplyError(f'setting net.netfilter.nf_conntrack_events={value} failed: '
+                             f'{exc.strerror}') from None
+
+    def wmem_default(self) -> Optional[str]:
+        text = read_text(self.wmem_default_file)
+        return text.strip() if text else None
+
+    def read_state_file(self) -> dict:
+        text = read_text(self.state_file)
+        return json.loads(text) if text else {}
+
+    def write_state_file(self, data: dict) -> None:
+        if data:
+            write_atomic(self.state_file, json.dumps(data, sort_keys=True))
+        else:
+            remove_durable(self.state_file)
+
+    # ---- iptables / nftables --------------------------------------------------
+
+    def iptables_backend(self) -> str:
+        """'nft' or 'legacy': the one this system's ``iptables`` uses."""
+        if self._backend is None:
+            version = self.run(['iptables', '--version'], what='iptables --version').stdout
+            self._backend = 'legacy' if '(legacy)' in version else 'nft'
+        return self._backend
+
+    def _tool(self, family: str, action: str) -> str:
+        base = 'iptables' if family == 'ipv4' else 'ip6tables'
+        return f'{base}-{self.iptables_backend()}-{action}'
+
+    def iptables_save(self, family: str, table: str) -> str:
+        return self.run([self._tool(family, 'save'), '-t', table],
+                        what=f'{family} {table} save').stdout
+
+    def iptables_restore(self, family: str, payload: str) -> None:
+        self.inject_fault(f'hooks:{family}')
+        self.run([self._tool(family, 'restore'), '--noflush'], input=payload,
+                 what=f'{self._tool(family, "restore")} (flow-accounting hooks)')
+
+    def nft_list_table(self, family: str, table: str) -> Optional[str]:
+        result = self.run(['nft', 'list', 'table', family, table], check=False)
+        return result.stdout if result.returncode == 0 else None
+
+    def nft_apply(self, script: str) -> None:
+        self.inject_fault('dscp')
+        self.run(['nft', '-f', '-'], input=script, what='nft (export DSCP marking)')
+
+    def flowtable_devices(self) -> set[str]:
+        """Interfaces bound to an nftables flowtable (offloaded traffic skips hooks)."""
+        result = self.run(['nft', '-j', 'list', 'flowtables'], check=False)
+        if result.returncode != 0:
+            return set()
+        try:
+            items = json.loads(result.stdout).get('nftables', [])
+        except ValueError:
+            return set()
+        devices: set[str] = set()
+        for item in items:
+            flowtable = item.get('flowtable')
+            if flowtable:
+                found = flowtable.get('dev', [])
+                devices.update([found] if isinstance(found, str) else found)
+        return devices
+
+    def addresses(self) -> list[dict]:
+        """``ip -json -details address show``: interfaces, kinds, masters, addresses."""
+        result = self.run(['ip', '-json', '-details', 'address', 'show'], check=False)
+        try:
+            return json.loads(result.stdout) if result.returncode == 0 else []
+        except ValueError:
+            return []
+
+    # ---- /proc status --------------------------------------------------------------
+
+    def read_stat(self) -> Optional[str]:
+        return read_text(self.stat_file)
+
+    def read_snmp(self) -> Optional[str]:
+        return read_text(self.snmp_file)
+
+    def flush(self, level: int) -> None:
+        """net.netflow.flush: 1 exports the cache now, 2 also zeroes counters."""
+        try:
+            (self.sysctl_dir / 'flush').write_text(f'{level}\n')
+        except OSError as exc:
+            raise ApplyError(f'net.netflow.flush={level} failed: {exc.strerror}') from None

@@ -1,0 +1,69 @@
+"""System state for flow accounting, the same shape for "desired" and "current".
+
+Desired state comes from ``desired.build``; current state is read back from
+the system. Comparing the two after an apply is the verification step; a
+mismatch is reported as ``path: desired X, current Y``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from vyflow.netflow import dscp, hooks
+from vyflow.netflow.hooks import ABSENT, FAMILIES, TABLES
+
+
+@dataclass
+class SystemState:
+    module_loaded: bool = False
+    settings: dict[str, str] = field(default_factory=dict)     # managed ones only when desired
+    modprobe_conf: Optional[str] = None
+    hooks: dict[str, dict] = field(default_factory=dict)        # family -> table -> ChainState
+    marks: Optional[frozenset] = None                            # DSCP marks; None: no table
+    conntrack_events: Optional[str] = None                       # None in desired: unmanaged
+    remembered: dict = field(default_factory=dict)               # our state file (values to restore)
+
+    def family_hooks(self, family: str) -> dict:
+        return {table: self.hooks.get(family, {}).get(table, ABSENT) for table in TABLES}
+
+
+def read_current(kernel) -> SystemState:
+    """What the system holds now. In dry run no command runs: our hooks and
+    nft table are taken as absent."""
+    loaded = kernel.module_loaded()
+    state = SystemState(module_loaded=loaded,
+                        settings=kernel.read_settings() if loaded else {},
+                        modprobe_conf=kernel.read_modprobe_conf(),
+                        conntrack_events=kernel.read_conntrack_events(),
+                        remembered=kernel.read_state_file())
+    if not kernel.dry_run:
+        state.hooks = {family: hooks.read_family(kernel, family) for family in FAMILIES}
+        state.marks = dscp.parse_listing(kernel.nft_list_table(dscp.TABLE_FAMILY, dscp.TABLE))
+    return state
+
+
+def mismatches(desired: SystemState, current: SystemState) -> list[str]:
+    """Every way ``current`` differs from ``desired``, as ``path: desired X, current Y``."""
+    problems = []
+
+    def differ(path: str, want, have) -> None:
+        if want != have:
+            problems.append(f'{path}: desired {want!r}, current {have!r}')
+
+    differ('module ipt_NETFLOW loaded', desired.module_loaded, current.module_loaded)
+    for key, value in desired.settings.items():
+        differ(f'netflow.{key}', value, current.settings.get(key))
+    differ('file /etc/modprobe.d/ipt_NETFLOW.conf', desired.modprobe_conf, current.modprobe_conf)
+    for family in FAMILIES:
+        want, have = desired.family_hooks(family), current.family_hooks(family)
+        for table in TABLES:
+            if want[table] != have[table]:
+                problems.append(f'hooks.{family}.{table}: desired {want[table].describe()}, '
+                                f'current {have[table].describe()}')
+    differ('nft table inet vyflow_export', desired.marks, current.marks)
+    if desired.conntrack_events is not None:
+        differ('net.netfilter.nf_conntrack_events', desired.conntrack_events,
+               current.conntrack_events)
+    differ('file /var/lib/vyflow/netflow-state.json', desired.remembered, current.remembered)
+    return problems

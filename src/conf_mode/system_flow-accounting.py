@@ -1,0 +1,73 @@
+#!/usr/bin/python3
+"""conf_mode for ``system flow-accounting``: config -> ipt_NETFLOW, live.
+
+get_config reads the config and the system facts, verify refuses what the
+module would silently mangle, generate computes the exact desired state, and
+apply brings the system there transactionally (every setting changed live
+where the module allows it, verified by reading it back, restored on any
+failure) and prints one line saying what changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from vyflow.config import Config, RunEnvironment
+from vyflow.netflow import checks, desired, facts, model
+from vyflow.netflow.kernel import Kernel
+from vyflow.netflow.state import SystemState
+from vyflow.netflow.transaction import apply_state
+
+
+@dataclass
+class FlowAccounting:
+    environment: RunEnvironment
+    kernel: Kernel
+    config: Optional[model.FlowConfig]          # None: flow-accounting is deleted
+    facts: Optional[facts.SystemFacts] = None
+    on_disk: Optional[SystemState] = None       # remembered values, conntrack events
+    wmem_default: Optional[str] = None
+    desired: Optional[SystemState] = None
+
+
+def get_config(config: Config) -> FlowAccounting:
+    environment = config.environment
+    kernel = Kernel(environment.paths, environment.dry_run)
+    on_disk = SystemState(conntrack_events=kernel.read_conntrack_events(),
+                          remembered=kernel.read_state_file())
+    if not config.exists(model.BASE):
+        return FlowAccounting(environment, kernel, None, on_disk=on_disk)
+    mangle = dict(key_mangling=('-', '_'), get_first_key=True, no_tag_node_value_mangle=True)
+    data = config.get_config_dict(model.BASE, with_defaults=True, **mangle)
+    if config.exists(model.NETFLOW):  # defaults only under nodes that exist
+        data['netflow'] = config.get_config_dict(model.NETFLOW, with_recursive_defaults=True,
+                                                 **mangle)
+    explicit = config.get_config_dict(model.BASE, **mangle)
+    flow_config = model.from_dict(data, explicit)
+    return FlowAccounting(environment, kernel, flow_config,
+                          facts.gather(kernel, need_flowtables=bool(flow_config.interfaces)),
+                          on_disk, kernel.wmem_default())
+
+
+def verify(flow: FlowAccounting) -> None:
+    if flow.config is not None:
+        checks.verify(flow.config, flow.facts)
+
+
+def generate(flow: FlowAccounting) -> None:
+    if flow.config is None:
+        flow.desired = desired.build_removed(flow.on_disk)
+    else:
+        flow.desired = desired.build(flow.config, flow.facts, flow.on_disk, flow.wmem_default,
+                                     flow.environment.resources.templates_dir)
+
+
+def apply(flow: FlowAccounting) -> None:
+    report = apply_state(flow.kernel, flow.desired)
+    if flow.kernel.dry_run:
+        reason = ('a sandbox root' if flow.environment.paths.sandboxed
+                  else 'vyflow --dry-run')
+        print(report.plan_text(reason))
+    else:
+        print(report.summary())
