@@ -56,7 +56,7 @@ def test_resolve_messages(engine_tree):
     assert resolved.path == ['service', 'alpha', 'user', 'bob', 'level']
     assert resolved.value == 'admin' and resolved.tag_flags == [False, False, True, False, False]
     with pytest.raises(ConfigPathError, match=r'\[service alpha nope\] is not valid; possible '
-                                              r'completions: address, disable'):
+                                              r'completions: address, delay, disable'):
         definitions.resolve(['service', 'alpha', 'nope'], for_set=True)
     with pytest.raises(ConfigPathError, match=r'\[service alpha port\] requires a value'):
         definitions.resolve(['service', 'alpha', 'port'], for_set=True)
