@@ -3,10 +3,12 @@
 The same rules as ``set``, applied to every node of a file: the path must be
 defined, leaves need values (valueless ones refuse them), single-value leaves
 hold one value, every value and tag value passes its constraints. Problems
-point at file:line:col when the tree came from a file. Top-level sections the
-definitions do not know are not errors: they are kept verbatim and reported
-once as foreign. Tag shapes are normalised from the definitions as a side
-effect, so ``server { 192.0.2.1 { … } }`` written without tag syntax still loads.
+point at file:line:col when the tree came from a file. Sections the
+definitions do not know, outside any subsystem this system owns (``interfaces``,
+``system host-name`` of a whole VyOS config), are not errors: they are kept
+verbatim and reported once as foreign; inside an owned subtree an unknown node
+is an error. Tag shapes are normalised from the definitions as a side effect,
+so ``server { 192.0.2.1 { … } }`` written without tag syntax still loads.
 """
 
 from __future__ import annotations
@@ -31,47 +33,49 @@ def _where(source: str, node: ConfigNode) -> str:
 
 def validate_tree(tree: ConfigNode, definitions: Definitions, source: str = '<config>') -> TreeReport:
     report = TreeReport()
-    for name, child in tree.children.items():
-        definition = definitions.root.children.get(name)
-        if definition is None:
-            report.foreign_sections.append(name)
-        else:
-            _check(child, definition, [name], source, report.problems)
+    _Walker(source, report).children(tree, definitions.root, [], owned=False)
     return report
 
 
-def _check(node: ConfigNode, definition: Definition, path: list[str], source: str,
-           problems: list[str]) -> None:
-    where = _where(source, node)
-    shown = '[' + ' '.join(path) + ']'
-    if definition.is_leaf:
-        _check_leaf(node, definition, shown, where, problems)
-        return
-    if node.values is not None:
-        problems.append(f'{where}{shown} is a node and takes no value')
-        return
-    if definition.is_tag:
-        node.is_tag = True
-        for value, instance in node.children.items():
-            problem = definition.check_value(value)
-            if problem:
-                problems.append(f'{_where(source, instance)}Invalid value "{value}" for '
-                                f'{shown}: {problem}')
-            _check_children(instance, definition, path + [value], source, problems)
-    else:
-        node.is_tag = False
-        _check_children(node, definition, path, source, problems)
+class _Walker:
+    def __init__(self, source: str, report: TreeReport):
+        self.source = source
+        self.report = report
+        self.problems = report.problems
 
-
-def _check_children(node: ConfigNode, definition: Definition, path: list[str], source: str,
-                    problems: list[str]) -> None:
-    for name, child in node.children.items():
-        child_definition = definition.children.get(name)
-        if child_definition is None:
-            problems.append(f'{_where(source, child)}Configuration path: '
-                            f'[{" ".join(path + [name])}] is not valid')
+    def node(self, node: ConfigNode, definition: Definition, path: list[str], owned: bool) -> None:
+        where = _where(self.source, node)
+        shown = '[' + ' '.join(path) + ']'
+        owned = owned or bool(definition.owner)
+        if definition.is_leaf:
+            _check_leaf(node, definition, shown, where, self.problems)
+            return
+        if node.values is not None:
+            self.problems.append(f'{where}{shown} is a node and takes no value')
+            return
+        if definition.is_tag:
+            node.is_tag = True
+            for value, instance in node.children.items():
+                problem = definition.check_value(value)
+                if problem:
+                    self.problems.append(f'{_where(self.source, instance)}Invalid value '
+                                         f'"{value}" for {shown}: {problem}')
+                self.children(instance, definition, path + [value], owned)
         else:
-            _check(child, child_definition, path + [name], source, problems)
+            node.is_tag = False
+            self.children(node, definition, path, owned)
+
+    def children(self, node: ConfigNode, definition: Definition, path: list[str],
+                 owned: bool) -> None:
+        for name, child in node.children.items():
+            child_definition = definition.children.get(name)
+            if child_definition is not None:
+                self.node(child, child_definition, path + [name], owned)
+            elif owned:
+                self.problems.append(f'{_where(self.source, child)}Configuration path: '
+                                     f'[{" ".join(path + [name])}] is not valid')
+            else:
+                self.report.foreign_sections.append(' '.join(path + [name]))
 
 
 def _check_leaf(node: ConfigNode, definition: Definition, shown: str, where: str,
