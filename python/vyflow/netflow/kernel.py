@@ -50,11 +50,13 @@ READ_FROM_SYSFS = {'sndbuf', 'engine_id'}
 
 
 class Kernel:
-    """System access for one root; ``dry_run`` refuses every change."""
+    """System access for one root; ``dry_run`` refuses every change.
+    ``command_prefix`` runs commands elsewhere, e.g. ``ip netns exec NS``."""
 
-    def __init__(self, paths: Paths, dry_run: bool = False):
+    def __init__(self, paths: Paths, dry_run: bool = False, command_prefix: tuple = ()):
         self.paths = paths
         self.dry_run = dry_run
+        self.command_prefix = tuple(command_prefix)
         self._backend: Optional[str] = None
         self._fault_fired = False
 
@@ -77,8 +79,8 @@ class Kernel:
             check: bool = True) -> subprocess.CompletedProcess:
         """Run a command (argument list, no shell); ApplyError on failure."""
         try:
-            result = subprocess.run(argv, input=input, capture_output=True, text=True,
-                                    timeout=120, check=False)
+            result = subprocess.run([*self.command_prefix, *argv], input=input,
+                                    capture_output=True, text=True, timeout=120, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise ApplyError(f'{what or argv[0]}: cannot run {argv[0]}: {exc}') from None
         if check and result.returncode != 0:
@@ -195,6 +197,7 @@ class Kernel:
         return json.loads(text) if text else {}
 
     def write_state_file(self, data: dict) -> None:
+        self.inject_fault('file:state')
         if data:
             write_atomic(self.state_file, json.dumps(data, sort_keys=True))
         else:

@@ -1,0 +1,241 @@
+"""Real iptables-nft and nft in a fresh network namespace: hooks and transactions.
+
+This machine's kernel has no NETFLOW target and cannot load modules, so the
+hook plumbing uses NFLOG (also non-terminating) in its place, and the
+module's settings interface is a replica of its sysctl and sysfs files in a
+temp root (values from real captures). The real module and target are
+exercised in the guest suite (tests/guest). Everything else here is real:
+iptables-nft, ip6tables-nft and nft in a namespace, files under a root.
+"""
+
+import itertools
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT_ROOT
+from vyflow.errors import ApplyError
+from vyflow.netflow import desired, hooks
+from vyflow.netflow.facts import SystemFacts
+from vyflow.netflow.features import ModuleInfo
+from vyflow.netflow.kernel import FAULT_ENV, Kernel
+from vyflow.netflow.model import Collector, FlowConfig
+from vyflow.netflow.plan import plan
+from vyflow.netflow.state import read_current
+from vyflow.netflow.transaction import apply_state
+from vyflow.paths import Paths
+
+FIXTURES = PROJECT_ROOT / 'tests' / 'fixtures' / 'ipt-netflow'
+TEMPLATES = PROJECT_ROOT / 'templates'
+FULL_BUILD = frozenset({'aggr', 'dir', 'llist', 'mac', 'nel', 'samp-h', 'snmp', 'vlan'})
+_names = itertools.count()
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or shutil.which('iptables-nft-save') is None,
+                                reason='needs root and iptables-nft')
+
+
+@pytest.fixture
+def netns():
+    name = f'vyflow-test-{os.getpid()}-{next(_names)}'
+    subprocess.run(['ip', 'netns', 'add', name], check=True)
+    yield name
+    subprocess.run(['ip', 'netns', 'del', name], check=False)
+
+
+def in_ns(netns, *argv, input=None):
+    return subprocess.run(['ip', 'netns', 'exec', netns, *argv], capture_output=True, text=True,
+                          input=input, check=True).stdout
+
+
+def ruleset(netns) -> str:
+    """Both families' rules and user chains, plus our nft table, for comparisons.
+    (iptables-nft creates empty tables on first use; those are not rules.)"""
+    text = ''
+    for tool in ('iptables-nft-save', 'ip6tables-nft-save'):
+        table = ''
+        for line in in_ns(netns, tool).splitlines():
+            if line.startswith('*'):
+                table = line
+            elif line.startswith('-A') or (line.startswith(':') and ' - ' in line):
+                text += f'{tool} {table} {line}\n'
+    listing = subprocess.run(['ip', 'netns', 'exec', netns, 'nft', 'list', 'table', 'inet',
+                              'vyflow_export'], capture_output=True, text=True)
+    return text + (listing.stdout if listing.returncode == 0 else '')
+
+
+def add_foreign_rules(netns):
+    in_ns(netns, 'iptables-nft', '-t', 'raw', '-A', 'PREROUTING', '-i', 'foreign0', '-j', 'NOTRACK')
+    in_ns(netns, 'iptables-nft', '-t', 'mangle', '-A', 'POSTROUTING', '-o', 'foreign0', '-j',
+          'MARK', '--set-mark', '7')
+    in_ns(netns, 'ip6tables-nft', '-t', 'raw', '-A', 'PREROUTING', '-i', 'foreign0', '-j', 'NOTRACK')
+
+
+def module_replica(root: Path, protocol='9') -> None:
+    """The module's runtime interface as files, with values from a real capture."""
+    sysctl = root / 'proc/sys/net/netflow'
+    sysctl.mkdir(parents=True)
+    for line in (FIXTURES / 'sysctl/sysctl-net.netflow-defaults.txt').read_text().splitlines():
+        name, _, value = line.partition(' = ')
+        (sysctl / name.removeprefix('net.netflow.')).write_text(value + '\n')
+    (sysctl / 'protocol').write_text(protocol + '\n')
+    parameters = root / 'sys/module/ipt_NETFLOW/parameters'
+    parameters.mkdir(parents=True)
+    for line in (FIXTURES / 'sysctl/sys-module-parameters-defaults.txt').read_text().splitlines():
+        name, _, value = line.partition('=')
+        (parameters / name).write_text(value + '\n')
+    (root / 'proc/net/stat').mkdir(parents=True)
+    shutil.copy(FIXTURES / 'proc/stat-idle-v9.txt', root / 'proc/net/stat/ipt_netflow')
+    events = root / 'proc/sys/net/netfilter/nf_conntrack_events'
+    events.parent.mkdir(parents=True)
+    events.write_text('2\n')
+
+
+def flow_config(**changes) -> FlowConfig:
+    config = FlowConfig(netflow=True, interfaces=['eth0', 'eth1'], egress=True, version=9,
+                        collectors=[Collector('192.0.2.10', 2055), Collector('2001:db8::10', 2056)],
+                        dscp='ef')
+    for key, value in changes.items():
+        setattr(config, key, value)
+    return config
+
+
+def desired_state(kernel, config):
+    facts = SystemFacts(module=ModuleInfo(True, True, FULL_BUILD, 'loaded'))
+    return desired.build(config, facts, read_current(kernel), '212992', TEMPLATES, target='NFLOG')
+
+
+@pytest.fixture
+def kernel(tmp_path, netns):
+    root = tmp_path / 'root'
+    module_replica(root)
+    return Kernel(Paths(root), command_prefix=('ip', 'netns', 'exec', netns))
+
+
+# ---- hooks --------------------------------------------------------------------
+
+
+def test_chain_layout_single_jumps_and_foreign_rules_untouched(netns, tmp_path):
+    kernel = Kernel(Paths(tmp_path), command_prefix=('ip', 'netns', 'exec', netns))
+    add_foreign_rules(netns)
+    foreign = ruleset(netns)
+    family = {'raw': hooks.wanted_chain('raw', ['eth0', 'eth1'], 'NFLOG'),
+              'mangle': hooks.wanted_chain('mangle', ['eth0'], 'NFLOG')}
+    for name in hooks.FAMILIES:
+        kernel.iptables_restore(name, hooks.restore_payload(hooks.read_family(kernel, name), family))
+    saved = in_ns(netns, 'iptables-nft-save')
+    assert '-A VYFLOW_INGRESS -i eth0 -j NFLOG\n-A VYFLOW_INGRESS -i eth1 -j NFLOG' in saved
+    assert '-A VYFLOW_EGRESS -o eth0 -j NFLOG' in saved
+    assert saved.count('-j VYFLOW_INGRESS') == 1 and saved.count('-j VYFLOW_EGRESS') == 1
+    raw = in_ns(netns, 'iptables-nft', '-t', 'raw', '-S', 'PREROUTING').splitlines()
+    assert raw[1] == '-A PREROUTING -j VYFLOW_INGRESS'          # first, before foreign rules
+    assert '-A PREROUTING -i foreign0 -j NOTRACK' in raw
+    assert '--set-xmark 0x7' in in_ns(netns, 'iptables-nft', '-t', 'mangle', '-S', 'POSTROUTING')
+    assert '-A VYFLOW_INGRESS -i eth1 -j NFLOG' in in_ns(netns, 'ip6tables-nft-save')
+    for name in hooks.FAMILIES:                                   # applying twice: nothing to do
+        assert hooks.read_family(kernel, name) == family
+        assert hooks.restore_payload(hooks.read_family(kernel, name), family) == ''
+    for name in hooks.FAMILIES:                                   # clean removal
+        absent = {'raw': hooks.ABSENT, 'mangle': hooks.ABSENT}
+        kernel.iptables_restore(name, hooks.restore_payload(hooks.read_family(kernel, name), absent))
+    assert ruleset(netns) == foreign
+
+
+def test_a_failing_table_leaves_the_family_unchanged(netns, tmp_path):
+    kernel = Kernel(Paths(tmp_path), command_prefix=('ip', 'netns', 'exec', netns))
+    add_foreign_rules(netns)
+    before = ruleset(netns)
+    broken = {'raw': hooks.wanted_chain('raw', ['eth0'], 'NO-SUCH-TARGET'), 'mangle': hooks.ABSENT}
+    with pytest.raises(ApplyError, match='iptables-nft-restore'):
+        kernel.iptables_restore('ipv4', hooks.restore_payload(hooks.read_family(kernel, 'ipv4'), broken))
+    assert ruleset(netns) == before
+
+
+# ---- transactions ----------------------------------------------------------------
+
+
+def snapshot_everything(kernel, netns, root: Path) -> tuple:
+    files = {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob('*'))
+             if p.is_file() and not p.name.startswith('.')}
+    return read_current(kernel), ruleset(netns), files
+
+
+def test_apply_reads_back_and_second_apply_is_a_no_op(kernel, netns):
+    add_foreign_rules(netns)
+    target = desired_state(kernel, flow_config(sampling_rate=100, natevents=True))
+    report = apply_state(kernel, target)
+    assert report.steps and not report.dry_run
+    current = read_current(kernel)
+    assert current.settings['destination'] == '192.0.2.10:2055,[2001:db8::10]:2056'
+    assert current.settings['sampler'] == 'random:100'
+    assert current.conntrack_events == '1'
+    assert current.remembered == {'conntrack_events_before': '2'}
+    assert 'ip daddr 192.0.2.10 udp dport 2055 ip dscp set ef' in in_ns(netns, 'nft', 'list', 'ruleset')
+    assert 'options ipt_NETFLOW protocol=9 destination=192.0.2.10:2055,[2001:db8::10]:2056' in \
+        kernel.read_modprobe_conf()
+    assert apply_state(kernel, desired_state(kernel, flow_config(sampling_rate=100,
+                                                                 natevents=True))).steps == []
+
+
+def change_steps(kernel):
+    """A change touching every kind of step: settings, file, hooks, nft, conntrack."""
+    first = desired_state(kernel, flow_config())
+    apply_state(kernel, first)
+    second = desired_state(kernel, flow_config(version=10, interfaces=['eth2'], sampling_rate=50,
+                                               active_timeout=60, natevents=True, dscp='af11',
+                                               collectors=[Collector('192.0.2.20', 2055)]))
+    return second, plan(read_current(kernel), second, kernel.writable())
+
+
+def test_every_step_failing_restores_the_prior_state(kernel, netns, monkeypatch):
+    add_foreign_rules(netns)
+    target, steps = change_steps(kernel)
+    step_ids = [step.id for step in steps]
+    assert {'file:modprobe', 'param:protocol', 'param:destination', 'param:sampler',
+            'hooks:ipv4', 'hooks:ipv6', 'dscp', 'sysctl:nf_conntrack_events',
+            'file:state'} <= set(step_ids)
+    root = kernel.paths.root
+    before = snapshot_everything(kernel, netns, root)
+    for step_id in step_ids:
+        monkeypatch.setenv(FAULT_ENV, step_id)
+        failing = Kernel(kernel.paths, command_prefix=kernel.command_prefix)
+        with pytest.raises(ApplyError, match=f'injected fault at {step_id}.*\nThe previous state '
+                                             'was restored'):
+            apply_state(failing, target)
+        assert snapshot_everything(kernel, netns, root) == before, step_id
+    monkeypatch.delenv(FAULT_ENV)
+    apply_state(kernel, target)                    # and without a fault it goes through
+    assert read_current(kernel).settings['protocol'] == '10'
+
+
+def test_read_back_mismatch_is_reported_and_restored(kernel, netns):
+    apply_state(kernel, desired_state(kernel, flow_config()))
+    before = snapshot_everything(kernel, netns, kernel.paths.root)
+    sampler = kernel.paths.root / 'proc/sys/net/netflow/sampler'
+    sampler.unlink()
+    sampler.symlink_to('/dev/null')                 # accepts the write, reads back empty
+    with pytest.raises(ApplyError) as caught:
+        apply_state(kernel, desired_state(kernel, flow_config(sampling_rate=100)))
+    assert "netflow.sampler: desired 'random:100', current ''" in str(caught.value)
+    assert 'The previous state was restored' in str(caught.value)
+    after = snapshot_everything(kernel, netns, kernel.paths.root)
+    assert after[1] == before[1] and after[0].settings == before[0].settings
+
+
+def test_deletion_removes_everything_we_created(kernel, netns):
+    add_foreign_rules(netns)
+    foreign = ruleset(netns)
+    apply_state(kernel, desired_state(kernel, flow_config(natevents=True)))
+    # rmmod cannot run here: treat the replica as unloaded once hooks are gone
+    removed = desired.build_removed(read_current(kernel))
+    steps = plan(read_current(kernel), removed, kernel.writable())
+    assert [s.id for s in steps] == ['hooks:ipv6', 'hooks:ipv4', 'dscp', 'module:unload',
+                                     'file:modprobe', 'sysctl:nf_conntrack_events', 'file:state']
+    for step in steps:
+        if step.kind != 'unload':
+            step.run(kernel)
+    assert ruleset(netns) == foreign
+    assert kernel.read_modprobe_conf() is None
+    assert kernel.read_conntrack_events() == '2' and kernel.read_state_file() == {}
