@@ -29,9 +29,14 @@ run: setup all
 
 test: all
 	$(PYTHON) -m pytest -q tests
+	$(MAKE) test-guest
 
 test-unit: all
 	$(PYTHON) -m pytest -q tests --ignore=tests/guest
+
+# The real ipt_NETFLOW in a QEMU guest (Debian 12 kernel, DKMS module).
+test-guest: all
+	tests/guest/run
 
 clean:
 	rm -rf $(BUILD) .pytest_cache

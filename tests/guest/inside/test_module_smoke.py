@@ -1,0 +1,239 @@
+"""Smoke test of the real ipt_NETFLOW module, driven with plain commands.
+
+No vyflow here: modprobe, iptables-nft/ip6tables-nft, /proc/sys writes, and
+real collectors (nfcapd + nfacctd + a raw socket) decoding what the module
+exports for NetFlow v5, v9 and IPFIX.
+"""
+import os
+
+import pytest
+
+from guestlib import module, traffic
+from guestlib.collectors import describe, find
+
+# Debian 12's iptables-netflow-dkms 2.6-4 build (first line of the stat file).
+DEBIAN_FEATURE_TAGS = ['dir', 'mac', 'promisc+mpls', 'samp', 'snmp', 'vlan']
+
+
+def module_address():
+    """Load address of ipt_NETFLOW in /proc/modules (changes on a reload)."""
+    with open('/proc/modules') as fh:
+        for line in fh:
+            fields = line.split()
+            if fields[0] == module.MODULE:
+                return fields[-1]
+    return None
+
+
+def test_module_is_debians_dkms_build():
+    path = module.module_file()
+    assert path == '/lib/modules/%s/updates/dkms/ipt_NETFLOW.ko' % os.uname().release
+    params = module.modinfo_parameters()
+    assert 'destination' in params and 'protocol' in params
+    # Debian's build has neither aggregation nor natevents.
+    assert 'aggregation' not in params and 'natevents' not in params
+
+
+def test_load_with_parameters_and_feature_tags(netflow):
+    netflow.load(protocol=9, destination='127.0.0.1:2999', active_timeout=300,
+                 inactive_timeout=7)
+    st = module.stat()
+    assert st['version'] == '2.6'
+    assert st['tags'] == DEBIAN_FEATURE_TAGS
+    assert st['protocol'] == 9
+    assert (st['active_timeout'], st['inactive_timeout']) == (300, 7)
+    assert [s['destination'] for s in st['sockets']] == ['127.0.0.1:2999']
+
+    params = module.parameters()
+    assert params['protocol'] == '9'
+    assert params['destination'] == '127.0.0.1:2999'
+    assert params['active_timeout'] == '300'
+    assert params['inactive_timeout'] == '7'
+
+    sysctls = module.sysctls()
+    assert sysctls['protocol'] == '9'
+    assert sysctls['destination'] == '127.0.0.1:2999'
+    assert sysctls['active_timeout'] == '300'
+    assert 'aggregation' not in sysctls and 'natevents' not in sysctls
+
+    netflow.unload()
+    assert not module.is_loaded()
+    assert not os.path.exists(module.STAT)
+
+
+def send_mix(topo, ipv6):
+    """h1 -> h2 traffic through the router; returns the client results."""
+    h1, h2 = topo.h1, topo.h2
+    sent = {
+        'tcp4': traffic.tcp(h1.netns, h2.v4, nbytes=30000),
+        'udp4': traffic.udp(h1.netns, h2.v4, size=32),
+    }
+    traffic.ping(h1.netns, h2.v4, count=3)
+    if ipv6:
+        sent['tcp6'] = traffic.tcp(h1.netns, h2.v6, nbytes=20000)
+        sent['udp6'] = traffic.udp(h1.netns, h2.v6, size=32)
+        traffic.ping(h1.netns, h2.v6, count=3)
+    return sent
+
+
+def expected_flows(topo, sent, ipv6):
+    """{name: find() criteria} of the h1 -> h2 flows the mix must produce."""
+    h1, h2 = topo.h1, topo.h2
+    want = {
+        'tcp4': dict(src=h1.v4, dst=h2.v4, proto=6, sport=sent['tcp4']['sport'], dport=8080),
+        'udp4': dict(src=h1.v4, dst=h2.v4, proto=17, sport=sent['udp4']['sport'], dport=5353),
+        'icmp4': dict(src=h1.v4, dst=h2.v4, proto=1),
+    }
+    if ipv6:
+        want['tcp6'] = dict(src=h1.v6, dst=h2.v6, proto=6, sport=sent['tcp6']['sport'],
+                            dport=8080)
+        want['udp6'] = dict(src=h1.v6, dst=h2.v6, proto=17, sport=sent['udp6']['sport'],
+                            dport=5353)
+        want['icmp6'] = dict(src=h1.v6, dst=h2.v6, proto=58)
+    return want
+
+
+@pytest.mark.parametrize('protocol', [5, 9, 10], ids=['v5', 'v9', 'ipfix'])
+def test_export_decoded_by_collectors(netflow, topology, collectors, protocol):
+    ipv6 = protocol != 5
+    nfcapd = collectors.nfcapd()
+    nfacctd = collectors.nfacctd()
+    raw = collectors.raw()
+    netflow.load(protocol=protocol, inactive_timeout=600,
+                 destination=','.join('127.0.0.1:%d' % c.port for c in (nfcapd, nfacctd, raw)))
+    assert len(module.stat()['sockets']) == 3
+    # Only packets entering the router from h1 are accounted.
+    netflow.rules.netflow('PREROUTING', table='raw', in_if='vr-h1',
+                          families=(4, 6) if ipv6 else (4,))
+
+    sent = send_mix(topology, ipv6)
+    want = expected_flows(topology, sent, ipv6)
+    cached = module.cached_flows()
+    for name, crit in want.items():
+        assert len(find(cached, **crit)) == 1, 'no cached %s flow:\n%r' % (name, cached)
+    assert module.stat()['export_flows'] == 0   # inactive_timeout=600: nothing left yet
+
+    module.flush()
+
+    def complete(flows):
+        return all(find(flows, **crit) for crit in want.values())
+
+    vr_h1 = topology.ifindex('vr-h1')
+    for collector in (nfcapd, nfacctd):
+        flows = collector.wait_flows(complete, timeout=20)
+        where = '%s (protocol %d) got:\n%s' % (collector.kind, protocol, describe(flows))
+        for name, crit in want.items():
+            assert len(find(flows, **crit)) == 1, 'missing %s flow in %s' % (name, where)
+        tcp4 = find(flows, **want['tcp4'])[0]
+        assert 30000 < tcp4['bytes'] < 30000 + 100 * tcp4['packets'], where
+        assert tcp4['in_if'] == vr_h1, where
+        udp4 = find(flows, **want['udp4'])[0]
+        assert (udp4['packets'], udp4['bytes']) == (1, 20 + 8 + 32), where
+        icmp4 = find(flows, **want['icmp4'])[0]
+        assert (icmp4['packets'], icmp4['bytes']) == (3, 3 * 84), where
+        # Replies enter through vr-h2, which has no rule.
+        assert find(flows, src=topology.h2.v4) == [], where
+        assert find(flows, src=topology.h2.v6) == [], where
+        if ipv6:
+            tcp6 = find(flows, **want['tcp6'])[0]
+            assert 20000 < tcp6['bytes'] < 20000 + 100 * tcp6['packets'], where
+            udp6 = find(flows, **want['udp6'])[0]
+            assert (udp6['packets'], udp6['bytes']) == (1, 40 + 8 + 32), where
+            icmp6 = find(flows, **want['icmp6'])[0]
+            assert (icmp6['packets'], icmp6['bytes']) == (3, 3 * 104), where
+        else:
+            assert [f for f in flows if f['family'] == 6] == [], where
+
+    assert nfcapd.versions() == [protocol]
+    headers = raw.wait_packets(1)
+    assert headers and {h['version'] for h in headers} == {protocol}
+    if protocol != 5:
+        template_set = 0 if protocol == 9 else 2
+        assert any(sid == template_set for h in headers for sid, _ in h['sets']), headers
+        assert any(sid >= 256 for h in headers for sid, _ in h['sets']), headers
+
+
+def test_live_sysctl_change_keeps_module_and_cache(netflow, topology, collectors):
+    nfcapd = collectors.nfcapd()
+    netflow.load(protocol=9, destination='127.0.0.1:%d' % nfcapd.port,
+                 active_timeout=1800, inactive_timeout=600)
+    netflow.rules.netflow('PREROUTING', table='raw', in_if='vr-h1', families=(4,))
+    address = module_address()
+    assert address is not None
+
+    sent = traffic.tcp(topology.h1.netns, topology.h2.v4, nbytes=10000)
+    key = dict(src=topology.h1.v4, dst=topology.h2.v4, proto=6, sport=sent['sport'], dport=8080)
+    before = find(module.cached_flows(), **key)
+    assert len(before) == 1
+
+    module.set_sysctl('active_timeout', 120)
+
+    assert module.sysctl('active_timeout') == '120'
+    assert module.parameter('active_timeout') == '120'
+    st = module.stat()
+    assert st['active_timeout'] == 120
+    assert st['export_flows'] == 0
+    assert module.is_loaded() and module_address() == address
+    after = find(module.cached_flows(), **key)
+    assert len(after) == 1
+    assert (after[0]['packets'], after[0]['bytes']) == (before[0]['packets'], before[0]['bytes'])
+
+    module.flush()
+    flows = nfcapd.wait_flows(lambda fl: find(fl, **key), timeout=20)
+    got = find(flows, **key)
+    assert len(got) == 1, describe(flows)
+    assert (got[0]['packets'], got[0]['bytes']) == (before[0]['packets'], before[0]['bytes'])
+
+
+def test_vlan_host_through_router(netflow, topology, collectors):
+    """h3 reaches the router over VLAN 100; the module sees the tag."""
+    nfcapd = collectors.nfcapd()
+    netflow.load(protocol=10, destination='127.0.0.1:%d' % nfcapd.port, inactive_timeout=600)
+    netflow.rules.netflow('PREROUTING', table='raw', in_if=topology.h3.router_if,
+                          families=(4, 6))
+    h3, h2 = topology.h3, topology.h2
+    sent4 = traffic.udp(h3.netns, h2.v4, size=40, count=2, process=True)
+    sent6 = traffic.tcp(h3.netns, h2.v6, nbytes=5000)
+    key4 = dict(src=h3.v4, dst=h2.v4, proto=17, sport=sent4['sport'], dport=5353)
+    key6 = dict(src=h3.v6, dst=h2.v6, proto=6, sport=sent6['sport'], dport=8080)
+    assert ((h3.v4, sent4['sport'], 40) in topology.udp_received())
+
+    cached = module.cached_flows()
+    for key in (key4, key6):
+        flow = find(cached, **key)
+        assert len(flow) == 1, cached
+        assert flow[0]['vlan'] == '100'
+        assert flow[0]['in_if'] == topology.ifindex(h3.router_if)
+
+    module.flush()
+    flows = nfcapd.wait_flows(lambda fl: find(fl, **key4) and find(fl, **key6))
+    assert len(find(flows, **key4)) == 1, describe(flows)
+    assert len(find(flows, **key6)) == 1, describe(flows)
+    assert find(flows, **key4)[0]['packets'] == 2
+
+
+def test_export_through_vrf(netflow, topology, vrf_site, collectors, kernel_log):
+    """The vrf_site collector is reached only by a socket bound to the VRF."""
+    in_vrf = collectors.nfcapd(bind=vrf_site.v4, netns=vrf_site.netns)
+    outside = collectors.nfcapd(bind=vrf_site.v4, netns=vrf_site.netns)
+    netflow.load(protocol=9, inactive_timeout=600, destination='%s,%s:%d' % (
+        vrf_site.destination(in_vrf.port), vrf_site.v4, outside.port))
+    netflow.rules.netflow('PREROUTING', table='raw', in_if='vr-h1', families=(4,))
+
+    sent = traffic.udp(topology.h1.netns, topology.h2.v4, size=50, count=2)
+    key = dict(src=topology.h1.v4, dst=topology.h2.v4, proto=17, sport=sent['sport'])
+    module.flush()
+
+    flows = in_vrf.wait_flows(lambda fl: find(fl, **key), timeout=20)
+    got = find(flows, **key)
+    assert len(got) == 1, describe(flows)
+    assert (got[0]['packets'], got[0]['bytes']) == (2, 2 * (20 + 8 + 50))
+    # Same address without the VRF binding: no route in the main table.
+    assert outside.wait_flows(timeout=nfcapd_rotation(outside)) == []
+    log = kernel_log.new()
+    assert 'added destination %s:%d%%%s' % (vrf_site.v4, in_vrf.port, vrf_site.vrf) in log
+    assert 'added destination %s:%d (unconnected)' % (vrf_site.v4, outside.port) in log
+
+
+def nfcapd_rotation(collector):
+    return collector.rotate + 2
