@@ -1,51 +1,19 @@
 """The interactive shell in a real terminal (tmux): prompts, Tab, ?, errors, exit."""
 
 import os
-import shlex
 import shutil
-import subprocess
-import time
 
 import pytest
+
+from helpers.terminal import Terminal
 
 pytestmark = pytest.mark.skipif(shutil.which('tmux') is None, reason='tmux is not installed')
 
 
-class Terminal:
-    def __init__(self, cli, name):
-        self.name = name
-        env = f'VYFLOW_SOURCE_TREE={shlex.quote(cli.env.get("VYFLOW_SOURCE_TREE", ""))} USER=tester'
-        command = f'env {env} {shlex.join(cli.argv())}'
-        subprocess.run(['tmux', 'new-session', '-d', '-s', name, '-x', '160', '-y', '50', command],
-                       check=True)
-        self.wait_for('tester@')
-
-    def screen(self) -> str:
-        return subprocess.run(['tmux', 'capture-pane', '-p', '-N', '-t', self.name],
-                              capture_output=True, text=True, check=True).stdout
-
-    def keys(self, *keys):
-        subprocess.run(['tmux', 'send-keys', '-t', self.name, *keys], check=True)
-
-    def type(self, text):
-        self.keys('-l', text)
-
-    def wait_for(self, text, timeout=10.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.05)
-        raise AssertionError(f'{text!r} never appeared on screen:\n{self.screen()}')
-
-    def close(self):
-        subprocess.run(['tmux', 'kill-session', '-t', self.name], check=False)
-
-
 @pytest.fixture
 def terminal(cli):
-    term = Terminal(cli, f'vyflow-shell-{os.getpid()}')
+    term = Terminal(cli.argv(), f'vyflow-shell-{os.getpid()}',
+                    {'VYFLOW_SOURCE_TREE': cli.env.get('VYFLOW_SOURCE_TREE', '')})
     yield term
     term.close()
 

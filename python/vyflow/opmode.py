@@ -42,14 +42,15 @@ def _convert(name: str, text: Optional[str], hint: Any) -> Any:
 
 
 def parse_arguments(function, argv: list[str]) -> dict:
-    """Map ``--name value`` words onto the function's typed parameters."""
+    """Map ``--name value`` words (or VyOS-style ``name value`` option words)
+    onto the function's typed parameters."""
     hints = typing.get_type_hints(function)
     kwargs: dict = {}
     index = 0
     while index < len(argv):
         option = argv[index]
-        name = option[2:].replace('-', '_') if option.startswith('--') else None
-        if name is None or name not in hints or name in INJECTED or name == 'return':
+        name = option.removeprefix('--').replace('-', '_')
+        if name not in hints or name in INJECTED or name == 'return':
             raise IncorrectValue(f'unexpected argument "{option}"')
         if hints[name] is bool:
             kwargs[name] = True

@@ -36,15 +36,9 @@ def get_config(config: Config) -> FlowAccounting:
     kernel = Kernel(environment.paths, environment.dry_run)
     on_disk = SystemState(conntrack_events=kernel.read_conntrack_events(),
                           remembered=kernel.read_state_file())
-    if not config.exists(model.BASE):
+    flow_config = model.read_config(config)
+    if flow_config is None:
         return FlowAccounting(environment, kernel, None, on_disk=on_disk)
-    mangle = dict(key_mangling=('-', '_'), get_first_key=True, no_tag_node_value_mangle=True)
-    data = config.get_config_dict(model.BASE, with_defaults=True, **mangle)
-    if config.exists(model.NETFLOW):  # defaults only under nodes that exist
-        data['netflow'] = config.get_config_dict(model.NETFLOW, with_recursive_defaults=True,
-                                                 **mangle)
-    explicit = config.get_config_dict(model.BASE, **mangle)
-    flow_config = model.from_dict(data, explicit)
     return FlowAccounting(environment, kernel, flow_config,
                           facts.gather(kernel, need_flowtables=bool(flow_config.interfaces)),
                           on_disk, kernel.wmem_default())

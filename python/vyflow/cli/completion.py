@@ -155,9 +155,32 @@ class Completer:
 
     # ---- operational commands --------------------------------------------
 
+    def _tag_values(self, node: dict) -> Completions:
+        values = node.get('completion', {})
+        choices = [Choice(v) for v in values.get('list', []) if not v.startswith('<')]
+        for script in values.get('script', []):
+            choices += [Choice(v) for v in _script_values(script, self.expand)]
+        hints = [Hint(v, node.get('help', '')) for v in values.get('list', []) if v.startswith('<')]
+        return Completions(choices, hints or [Hint('<value>', node.get('help', ''))])
+
+    def _options(self, entry: dict, typed: list[str]) -> Completions:
+        """After a command that takes options: unused option names, or the
+        value of the option just typed."""
+        options = entry.get('children', {})
+        if len(typed) % 2:
+            node = options.get(typed[-1])
+            return self._tag_values(node) if node else Completions([], [])
+        used = set(typed[0::2])
+        choices = [Choice(name, node.get('help', '')) for name, node in sorted(options.items())
+                   if name not in used]
+        choices.append(Choice('--json', 'Output as JSON'))
+        return Completions(choices, [Hint('<Enter>', 'Execute the current command')])
+
     def op_path(self, words: list[str]) -> Completions:
         entry, index = self.op_tree, 0
         while index < len(words):
+            if entry.get('options'):
+                return self._options(entry, words[index:])
             child = entry.get('children', {}).get(words[index])
             if child is None:
                 return Completions([], [])
@@ -165,14 +188,10 @@ class Completer:
             index += 1
             if child['kind'] == 'tag':
                 if index == len(words):
-                    values = child.get('completion', {})
-                    choices = [Choice(v) for v in values.get('list', []) if not v.startswith('<')]
-                    for script in values.get('script', []):
-                        choices += [Choice(v) for v in _script_values(script, self.expand)]
-                    hints = [Hint(v, child.get('help', '')) for v in values.get('list', [])
-                             if v.startswith('<')]
-                    return Completions(choices, hints or [Hint('<value>', child.get('help', ''))])
+                    return self._tag_values(child)
                 index += 1
+        if entry.get('options'):
+            return self._options(entry, [])
         choices = [Choice(name, child.get('help', ''))
                    for name, child in sorted(entry.get('children', {}).items())]
         if entry.get('command') and entry is not self.op_tree:

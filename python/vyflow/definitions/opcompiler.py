@@ -4,6 +4,10 @@ Each word of an operational command is a node; ``<command>`` says what runs,
 written VyOS-style (``${vyos_op_scripts_dir}/x.py show --host "$6"``). The
 command is split into argv words here, at build time, and ``$N`` may only
 stand for a whole word, so a typed value can never become shell syntax.
+
+A command ending in the word ``$*`` takes options: its command-less tagNode
+children may follow it in any order, each once (``flows top 10 host 192.0.2.1``);
+``$*`` becomes those typed words, each one argument.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ def _compile_command(text: str, depth: int, where: str) -> list[str]:
         raise DefinitionError(f'{where}: empty command')
     if argv[0] == 'sudo':
         argv = argv[1:]  # vyflow already runs with the privileges it needs
-    for word in argv:
+    for index, word in enumerate(argv):
         positions = _POSITIONAL.findall(word)
         if positions and not _POSITIONAL.fullmatch(word):
             raise DefinitionError(f'{where}: "{word}": a $N reference must be a whole word')
@@ -40,12 +44,17 @@ def _compile_command(text: str, depth: int, where: str) -> list[str]:
             if not 1 <= int(position) <= depth:
                 raise DefinitionError(f'{where}: ${position} is beyond the {depth} words of '
                                       'this command')
+        if word == '$*':
+            if index != len(argv) - 1:
+                raise DefinitionError(f'{where}: $* must be the last word of a command')
+            continue
         if '$' in word and not positions and not word.startswith(KNOWN_VARIABLES):
             raise DefinitionError(f'{where}: unknown variable in "{word}"')
     return argv
 
 
-def _compile_node(element: etree._Element, expanded, depth: int) -> dict:
+def _compile_node(element: etree._Element, expanded, depth: int,
+                  takes_options: bool = False) -> dict:
     where = expanded.origin(element.sourceline)
     entry: dict = {'kind': _KINDS[element.tag], 'source': where}
     properties = element.find('properties')
@@ -63,7 +72,13 @@ def _compile_node(element: etree._Element, expanded, depth: int) -> dict:
     command = element.findtext('command')
     if command is not None:
         entry['command'] = _compile_command(command, depth, where)
+        takes_options = entry['command'][-1] == '$*'
+        if takes_options:
+            entry['options'] = True
     container = element.find('children')
+    if command is None and container is None and not takes_options:
+        raise DefinitionError(f'{where}: "{element.get("name")}" has neither a command nor '
+                              'children, and no ancestor command takes options ($*)')
     if container is not None:
         children: dict = {}
         for child in container:
@@ -73,7 +88,8 @@ def _compile_node(element: etree._Element, expanded, depth: int) -> dict:
                                       'defined twice here')
             # A tag node consumes two words: its name and the typed value.
             children[name] = _compile_node(child, expanded,
-                                           depth + (2 if child.tag == 'tagNode' else 1))
+                                           depth + (2 if child.tag == 'tagNode' else 1),
+                                           takes_options)
         entry['children'] = children
     return entry
 

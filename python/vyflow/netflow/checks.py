@@ -38,7 +38,9 @@ def verify(config: FlowConfig, facts: SystemFacts) -> None:
         problems.add(NETFLOW + ['engine-id'], f'Engine ID {config.engine_id} does not fit '
                      'NetFlow version 5, which carries 8 bits: use 0 to 255, or version 9/10')
     if config.vrf and config.vrf not in facts.vrf_names():
-        problems.add(BASE + ['vrf'], f'VRF "{config.vrf}" does not exist on this system')
+        existing = ', '.join(sorted(facts.vrf_names()))
+        problems.add(BASE + ['vrf'], f'VRF "{config.vrf}" does not exist on this system '
+                     f'({f"VRFs here: {existing}" if existing else "it has no VRFs"})')
     for collector in config.collectors:
         _check_collector(collector, config, facts, problems)
     _check_lengths(config, problems)
@@ -74,6 +76,13 @@ def _check_collector(collector: Collector, config: FlowConfig, facts: SystemFact
             elif config.vrf and not facts.in_vrf(owner, config.vrf):
                 problems.add(path + ['source-address'], f'Source address {source} is on '
                              f'{owner.name}, which is not in VRF "{config.vrf}"')
+            elif not config.vrf and _vrf_of(owner, facts):
+                # an unbound socket looks the address up outside the VRF's table:
+                # the bind fails and the module leaves the collector unconnected
+                vrf = _vrf_of(owner, facts)
+                problems.add(path + ['source-address'], f'Source address {source} is on '
+                             f'{owner.name}, which is in VRF "{vrf}": set system '
+                             f'flow-accounting vrf {vrf}, or use an address outside VRFs')
     if collector.source_interface:
         interface = facts.interfaces.get(collector.source_interface)
         if interface is None:
@@ -86,10 +95,19 @@ def _check_collector(collector: Collector, config: FlowConfig, facts: SystemFact
         elif config.vrf and not facts.in_vrf(interface, config.vrf):
             problems.add(path + ['source-interface'], f'{interface.name} is not in VRF '
                          f'"{config.vrf}"')
-    if collector.ip.version == 6 and collector.ip.is_link_local and not (
-            collector.source_interface or config.vrf):
+    # a VRF device names no link: only a source-interface does
+    if collector.ip.version == 6 and collector.ip.is_link_local and not collector.source_interface:
         problems.add(path, f'Link-local collector {collector.address} needs a '
                      'source-interface to say which link it is on')
+
+
+def _vrf_of(interface, facts: SystemFacts):
+    """The VRF an interface belongs to (a VRF device belongs to itself), or None."""
+    if interface.is_vrf:
+        return interface.name
+    if interface.master in facts.vrf_names():
+        return interface.master
+    return None
 
 
 def _check_lengths(config: FlowConfig, problems: _Problems) -> None:
@@ -139,7 +157,6 @@ def _check_module(config: FlowConfig, facts: SystemFacts, problems: _Problems) -
         problems.add(BASE, f'The ipt_NETFLOW kernel module is not installed: install '
                      f'{MODULE_PACKAGES}, or use "vyflow --dry-run" to plan without it')
         return
-    assumed = " (dry run: assuming Debian 12's build)" if module.origin == 'assumed' else ''
     needs = []
     if config.sampling_rate is not None:
         needs.append((NETFLOW + ['sampling-rate'], SAMPLER))
@@ -151,11 +168,16 @@ def _check_module(config: FlowConfig, facts: SystemFacts, problems: _Problems) -
         needs.append((NETFLOW + ['aggregation'], AGGREGATION))
     if config.snmp_rules:
         needs.append((NETFLOW + ['snmp-index-rule'], SNMP_RULES))
+    has = ' '.join(sorted(module.features)) or 'no optional features'
     for path, feature in needs:
-        if not module.has(feature):
+        if module.has(feature):
+            continue
+        if module.origin == 'assumed':  # nothing is installed: say what was assumed
+            problems.add(path, "Dry run without ipt_NETFLOW installed: assuming Debian 12's "
+                         f'build, which lacks {DESCRIPTIONS[feature]}; it has: {has}')
+        else:
             problems.add(path, f'The installed ipt_NETFLOW was built without '
-                         f'{DESCRIPTIONS[feature]}; this build has: '
-                         f'{" ".join(sorted(module.features)) or "no optional features"}{assumed}')
+                         f'{DESCRIPTIONS[feature]}; this build has: {has}')
 
 
 def _warnings(config: FlowConfig, facts: SystemFacts) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
@@ -18,7 +19,7 @@ from vyflow.errors import ConfigError
 from vyflow.netflow import dscp, hooks
 from vyflow.netflow.facts import SystemFacts
 from vyflow.netflow.features import AGGREGATION, NATEVENTS, SAMPLER, SNMP_RULES, ModuleInfo
-from vyflow.netflow.model import FlowConfig
+from vyflow.netflow.model import Collector, FlowConfig
 from vyflow.netflow.state import SystemState
 
 DESTINATION_LIMIT = 255   # DST_SIZE - 1
@@ -68,8 +69,11 @@ def aggregation_string(config: FlowConfig) -> str:
 
 
 def snmp_rules_string(config: FlowConfig) -> str:
-    return ','.join(_word(f'{prefix}:{base}', 'snmp-rules')
-                    for prefix, base in sorted(config.snmp_rules.items()))
+    """Longest prefix first: the module applies the first rule whose prefix
+    starts the interface name, so ``ppp`` before ``pppoe`` would give pppoe0
+    the ppp base."""
+    rules = sorted(config.snmp_rules.items(), key=lambda rule: (-len(rule[0]), rule[0]))
+    return ','.join(_word(f'{prefix}:{base}', 'snmp-rules') for prefix, base in rules)
 
 
 def sampler_string(config: FlowConfig) -> str:
@@ -137,6 +141,12 @@ def render_modprobe(options: list[tuple[str, str]], templates_dir: Path) -> str:
     return environment.get_template('ipt-netflow/ipt_NETFLOW.conf.j2').render(options=options)
 
 
+def _canonical(collectors: list[Collector]) -> list[Collector]:
+    """Collectors with addresses as nft lists them (``2001:DB8:0::1`` reads
+    back as ``2001:db8::1``), so the marks compare equal after an apply."""
+    return [replace(collector, address=str(collector.ip)) for collector in collectors]
+
+
 def build(config: FlowConfig, facts: SystemFacts, current: SystemState,
           wmem_default: Optional[str], templates_dir: Path, target: str = hooks.TARGET) -> SystemState:
     """The desired state for a configured ``system flow-accounting``."""
@@ -156,7 +166,7 @@ def build(config: FlowConfig, facts: SystemFacts, current: SystemState,
         hooks={'ipv4': family_hooks,
                'ipv6': family_hooks if config.version != 5 else {'raw': hooks.ABSENT,
                                                                   'mangle': hooks.ABSENT}},
-        marks=dscp.marks_for(config.collectors, config.dscp) if config.dscp else None,
+        marks=dscp.marks_for(_canonical(config.collectors), config.dscp) if config.dscp else None,
         conntrack_events=events, remembered=remembered)
 
 

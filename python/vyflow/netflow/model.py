@@ -123,3 +123,16 @@ def from_dict(data: dict, explicit: dict) -> FlowConfig:
                          for prefix, rule in netflow.get('snmp_index_rule', {}).items()}
     config.dscp = netflow.get('dscp')
     return config
+
+
+def read_config(config) -> Optional[FlowConfig]:
+    """The typed config from a vyflow.config.Config; None when not configured.
+    Defaults apply only under nodes that exist (netflow defaults only when
+    netflow is configured)."""
+    if not config.exists(BASE):
+        return None
+    mangle = dict(key_mangling=('-', '_'), get_first_key=True, no_tag_node_value_mangle=True)
+    data = config.get_config_dict(BASE, with_defaults=True, **mangle)
+    if config.exists(NETFLOW):
+        data['netflow'] = config.get_config_dict(NETFLOW, with_recursive_defaults=True, **mangle)
+    return from_dict(data, config.get_config_dict(BASE, **mangle))

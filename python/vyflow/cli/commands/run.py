@@ -22,6 +22,7 @@ from vyflow.errors import IncorrectValue
 class OpCommand:
     argv: list[str]
     words: list[str]
+    options: list[str]      # typed "name value" words for a command ending in $*
 
 
 def load_op_tree(context: Context) -> dict:
@@ -29,11 +30,28 @@ def load_op_tree(context: Context) -> dict:
         return json.load(handle)['tree']
 
 
+def _options(entry: dict, words: list[str]) -> list[str]:
+    """Check ``name value`` option words against the node's option children."""
+    allowed = entry.get('children', {})
+    seen = set()
+    for index in range(0, len(words), 2):
+        name = words[index]
+        if name not in allowed or name in seen:
+            problem = 'given twice' if name in seen else 'not an option here'
+            raise IncorrectValue(f'"{name}" is {problem}; options: {", ".join(sorted(allowed))}')
+        if index + 1 >= len(words):
+            raise IncorrectValue(f'"{name}" needs a value ({allowed[name].get("help", "")})')
+        seen.add(name)
+    return list(words)
+
+
 def resolve(tree: dict, words: list[str]) -> Optional[OpCommand]:
     """The command for typed words, or None if they name no command."""
     entry, index = tree, 0
     command = None
     while index < len(words):
+        if entry.get('options'):
+            return OpCommand(command, words[:index], _options(entry, words[index:]))
         child = entry.get('children', {}).get(words[index])
         if child is None:
             return None
@@ -42,7 +60,7 @@ def resolve(tree: dict, words: list[str]) -> Optional[OpCommand]:
             return None  # a tag node needs its value
         entry = child
         command = entry.get('command')
-    return OpCommand(command, words) if command else None
+    return OpCommand(command, words, []) if command else None
 
 
 def possible(tree: dict, words: list[str]) -> list[str]:
@@ -61,7 +79,9 @@ def possible(tree: dict, words: list[str]) -> list[str]:
 def expand(command: OpCommand, context: Context) -> list[str]:
     argv = []
     for word in command.argv:
-        if word.startswith('$') and word[1:].isdigit():
+        if word == '$*':
+            argv += command.options
+        elif word.startswith('$') and word[1:].isdigit():
             argv.append(command.words[int(word[1:]) - 1])
         else:
             argv.append(context.resources.expand_variables(word))

@@ -1,0 +1,36 @@
+"""``restart flow-accounting``: reload ipt_NETFLOW with the committed settings.
+
+The only deliberate reload (it drops the flow cache after exporting it):
+hooks off, rmmod, modprobe with the modprobe.d options, hooks back on — as
+two transactions over the same plan machinery as a commit, under the commit
+lock so it never races a commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from vyflow.config import Config, RunEnvironment
+from vyflow.errors import UnconfiguredSubsystem
+from vyflow.locking import file_lock
+from vyflow.netflow import hooks
+from vyflow.netflow.transaction import ApplyReport, apply_state
+from vyflow.scriptload import import_script
+from vyflow.store import ConfigStore
+
+SCRIPT = 'system_flow-accounting.py'
+
+
+def restart(environment: RunEnvironment, definitions) -> tuple[ApplyReport, ApplyReport]:
+    with file_lock(environment.paths.commit_lock, what='commit'):
+        running = ConfigStore(environment.paths, definitions.component_versions).running()
+        script = import_script(environment.resources.conf_mode_dir / SCRIPT, 'vyflow_conf_mode_')
+        flow = script.get_config(Config(running, running, definitions, environment))
+        if flow.config is None:
+            raise UnconfiguredSubsystem('flow-accounting is not configured')
+        script.verify(flow)
+        script.generate(flow)
+        absent = {'raw': hooks.ABSENT, 'mangle': hooks.ABSENT}
+        stopped = replace(flow.desired, module_loaded=False, settings={},
+                          hooks={'ipv4': absent, 'ipv6': absent})
+        return apply_state(flow.kernel, stopped), apply_state(flow.kernel, flow.desired)

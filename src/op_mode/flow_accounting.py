@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Op mode: show / clear / restart flow-accounting.
+
+Typed functions serve the CLI and the API alike: ``raw=True`` returns
+JSON-ready data with stable keys, otherwise text for people. Not configured
+or module not loaded: a one-line message and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal, Optional
+
+from vyflow.atomicfile import read_text, write_atomic
+from vyflow.config import Config, RunEnvironment
+from vyflow.definitions.model import Definitions
+from vyflow.errors import DataUnavailable, UnconfiguredSubsystem
+from vyflow.netflow import flowview, metrics, model, status
+from vyflow.netflow.kernel import Kernel
+from vyflow.netflow.procflows import top_flows
+from vyflow.netflow.procstat import parse_stat
+from vyflow.store import ConfigStore
+
+DEFAULT_TOP = 100
+NOT_LOADED = ('ipt_NETFLOW is not loaded: commit a "system flow-accounting" configuration, '
+              'or run "restart flow-accounting"')
+
+
+def _definitions(environment: RunEnvironment) -> Definitions:
+    return Definitions.load(environment.resources.definitions)
+
+
+def _configured(environment: RunEnvironment) -> Optional[model.FlowConfig]:
+    definitions = _definitions(environment)
+    running = ConfigStore(environment.paths, definitions.component_versions).running()
+    return model.read_config(Config(running, running, definitions, environment))
+
+
+def _stat(kernel: Kernel):
+    text = kernel.read_stat()
+    if text is None:
+        raise DataUnavailable(NOT_LOADED)
+    return parse_stat(text)
+
+
+def _status(environment: RunEnvironment) -> dict:
+    config = _configured(environment)
+    if config is None:
+        raise UnconfiguredSubsystem('flow-accounting is not configured')
+    kernel = Kernel(environment.paths)
+    stat = _stat(kernel)
+    samples = environment.paths.run_dir / 'collector-samples.json'
+    previous = json.loads(read_text(samples) or '{}')
+    data = status.build(stat, config, previous, kernel.read_conntrack_events())
+    write_atomic(samples, json.dumps(status.sample(stat)))
+    return data
+
+
+def show(environment: RunEnvironment, raw: bool):
+    """Module, export and collector status with hints."""
+    data = _status(environment)
+    return data if raw else status.render(data)
+
+
+def show_collectors(environment: RunEnvironment, raw: bool):
+    """Each collector's connection state and counters."""
+    data = _status(environment)
+    if raw:
+        return data['collectors']
+    return '\n'.join(line for line in status.render(data).splitlines()
+                     if line.startswith(('Collectors', '  ', 'Hint: Collector', 'Hint: Export')))
+
+
+def show_statistics(environment: RunEnvironment, raw: bool):
+    """Per-CPU packet, flow and drop counters."""
+    stat = _stat(Kernel(environment.paths))
+    rows = [stat.total] + stat.cpus if stat.total else stat.cpus
+    data = [{'cpu': 'total' if row.cpu is None else row.cpu, 'packets_per_second': row.pps,
+             'packets': row.packets, 'flows_created': row.new_flows, 'hash_metric': row.metric,
+             'dropped_packets': row.drop_packets, 'dropped_maxflows': row.maxflows_errors,
+             'dropped_no_memory': row.alloc_errors, 'truncated': row.truncated,
+             'fragments': row.frags} for row in rows]
+    if raw:
+        return data
+    header = f'{"CPU":<6}{"PPS":>9}{"PACKETS":>12}{"FLOWS":>10}{"METRIC":>8}{"DROPPED":>9}{"FULL":>7}'
+    return '\n'.join([header] + [
+        f'{str(r["cpu"]):<6}{r["packets_per_second"]:>9}{r["packets"]:>12}{r["flows_created"]:>10}'
+        f'{r["hash_metric"]:>8.2f}{r["dropped_packets"]:>9}{r["dropped_maxflows"]:>7}'
+        for r in data])
+
+
+def show_metrics(environment: RunEnvironment, raw: bool):
+    """The counters in Prometheus text format (raw: the parsed stat page)."""
+    stat = _stat(Kernel(environment.paths))
+    return stat.to_dict() if raw else metrics.render(stat).rstrip('\n')
+
+
+def show_flows(environment: RunEnvironment, raw: bool, interface: Optional[str] = None,
+               host: Optional[str] = None, port: Optional[str] = None,
+               protocol: Optional[str] = None, top: Optional[int] = None,
+               sort_by: Literal['bytes', 'packets'] = 'bytes'):
+    """The cached flows, biggest first (the top 100 unless ``top`` says otherwise)."""
+    kernel = Kernel(environment.paths)
+    stat = _stat(kernel)
+    names = flowview.interface_names()
+    flow_filter = flowview.build_filter(names, interface, host, port, protocol)
+    with open(kernel.flows_file, 'rb') as dump:
+        found = top_flows(dump, top or DEFAULT_TOP, sort_by, flow_filter, stat.hz)
+    if raw:
+        return {'flows': [flowview.flow_dict(flow, names) for flow in found.flows],
+                'cached_flows': found.rows, 'malformed_rows': found.malformed, 'sort_by': sort_by}
+    return flowview.render(found.flows, names, found.rows, sort_by)
+
+
+def clear_counters(environment: RunEnvironment) -> None:
+    """Zero the module's statistics counters (flush 2: also exports the cache)."""
+    kernel = Kernel(environment.paths)
+    _stat(kernel)
+    kernel.flush(2)
+    print('Flow accounting counters cleared (cached flows were exported).')
+
+
+def clear_flows(environment: RunEnvironment) -> None:
+    """Export every cached flow now (flush 1)."""
+    kernel = Kernel(environment.paths)
+    _stat(kernel)
+    kernel.flush(1)
+    print('Cached flows exported to the collectors.')
+
+
+def restart_flow_accounting(environment: RunEnvironment) -> None:
+    """Reload ipt_NETFLOW with the committed settings (refused during a commit)."""
+    from vyflow.netflow.restart import restart
+    stop, start = restart(environment, _definitions(environment))
+    if environment.dry_run:
+        print(stop.plan_text('dry run'))
+        print(start.plan_text('dry run'))
+    else:
+        print('flow-accounting restarted: ipt_NETFLOW reloaded with the committed settings, '
+              'hooks re-added')

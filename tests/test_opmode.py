@@ -1,0 +1,278 @@
+"""show / clear / restart flow-accounting over real captures of the module.
+
+Each test builds a root holding the module's /proc files from a capture,
+commits a configuration there (a sandbox root only plans kernel changes), and
+runs the real ``vyflow`` inside a network namespace whose veth interfaces
+have the capture's names and indexes, so index-to-name mapping is real.
+"""
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import PROJECT_ROOT, Cli
+
+FIXTURES = PROJECT_ROOT / 'tests' / 'fixtures' / 'ipt-netflow'
+# The capture's router interfaces (tests/fixtures/ipt-netflow/README.txt).
+INTERFACES = {'vr-h1': 2, 'vr-h2': 3, 'vr-h3': 4, 'vr-h3.100': 5}
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason='needs root for a network namespace')
+
+
+class Router(Cli):
+    """vyflow in a namespace, over a root holding a capture of the module."""
+
+    def __init__(self, root, netns):
+        super().__init__(root)
+        self.netns = netns
+
+    def argv(self, *words):
+        return ['ip', 'netns', 'exec', self.netns, *super().argv(*words)]
+
+    def capture(self, stat, flows='proc/flows-v9-ipv4-ipv6-vlan.txt', snmp='proc/snmp-v9-traffic.txt'):
+        proc = self.root / 'proc/net/stat'
+        proc.mkdir(parents=True, exist_ok=True)
+        for name, source in (('ipt_netflow', stat), ('ipt_netflow_flows', flows),
+                             ('ipt_netflow_snmp', snmp)):
+            shutil.copy(FIXTURES / source, proc / name)
+        (self.root / 'proc/sys/net/netflow').mkdir(parents=True, exist_ok=True)
+        (self.root / 'sys/module/ipt_NETFLOW/parameters').mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture
+def router(tmp_path):
+    name = f'vyflow-op-{os.getpid()}-{tmp_path.name}'[:40]
+    subprocess.run(['ip', 'netns', 'add', name], check=True)
+    try:
+        for number, (interface, index) in enumerate(INTERFACES.items()):
+            subprocess.run(['ip', '-n', name, 'link', 'add', interface, 'index', str(index),
+                            'type', 'veth', 'peer', 'name', f'peer{number}', 'index',
+                            str(100 + number)], check=True)
+        instance = Router(tmp_path / 'root', name)
+        instance.capture('proc/stat-v9-traffic.txt')
+        yield instance
+    finally:
+        subprocess.run(['ip', 'netns', 'del', name], check=False)
+
+
+def configure(router, *extra):
+    for interface in ('vr-h1', 'vr-h2'):
+        router('set', 'system', 'flow-accounting', 'netflow', 'interface', interface)
+    router('set', 'system', 'flow-accounting', 'netflow', 'server', '127.0.0.1')
+    router('set', 'system', 'flow-accounting', 'enable-egress')
+    for words in extra:
+        router('set', 'system', 'flow-accounting', 'netflow', *words)
+    router('commit')
+
+
+def test_show_reports_module_export_and_interfaces(router):
+    configure(router)
+    text = router('show', 'flow-accounting').stdout
+    assert 'ipt_NETFLOW 2.6 (aggr dir llist mac nel samp-h snmp vlan)' in text
+    assert 'NetFlow v9, templates every 20 packets / 30 min' in text
+    assert 'Timeouts:     active 1800 s, inactive 15 s' in text
+    assert 'Flows:        22 active, peak 22, max 2000000, 1968 KiB' in text
+    assert 'NAT events:   off (start 0, stop 0)' in text
+    assert '127.0.0.1:2055   connected' in text
+    assert 'Interfaces:   vr-h1 (ingress+egress), vr-h2 (ingress+egress)' in text
+    data = json.loads(router('show', 'flow-accounting', '--json').stdout)
+    assert set(data) == {'module', 'configured', 'protocol', 'timeouts', 'sampler', 'natevents',
+                         'flows', 'hash', 'rates', 'drops', 'export', 'collectors',
+                         'interfaces', 'hints'}
+    assert data['rates']['last_4s'] == {'bits_per_second': 146210, 'packets_per_second': 13}
+    assert data['collectors'][0] | {} == {
+        'address': '127.0.0.1', 'port': 2055, 'bind': None, 'device': None, 'state': 'connected',
+        'attempts': None, 'sndbuf': 212992, 'filled': 1, 'peak': 1, 'sndbuf_reached': 0,
+        'connect_errors': 0, 'refused': 0, 'other_errors': 0}
+    assert data['hints'] == []
+
+
+def test_debian_build_and_sampler(router):
+    configure(router)
+    router.capture('debian-build/stat-traffic-ipfix.txt', 'debian-build/flows-traffic-ipfix.txt',
+                   'debian-build/snmp-traffic-ipfix.txt')
+    text = router('show', 'flow-accounting').stdout
+    assert '(dir mac promisc+mpls samp snmp vlan)' in text and 'IPFIX' in text
+    assert 'NAT events' not in text            # not built into Debian's module
+    router.capture('proc/stat-sampler-hash4-traffic.txt')
+    assert 'Sampling:     hash, 1 flow in 4' in router('show', 'flow-accounting').stdout
+
+
+def test_refusing_collector_is_detected_while_refusals_rise(router):
+    configure(router)
+    states = []
+    for capture in ('stat-cberr-traffic.txt', 'stat-cberr-after-flush1.txt',
+                    'stat-cberr-after-flush2.txt', 'stat-cberr-after-flush2.txt'):
+        router.capture(f'proc/{capture}')
+        data = json.loads(router('show', 'flow-accounting', '--json').stdout)
+        states.append({c['port']: (c['state'], c['refused']) for c in data['collectors']})
+    assert states == [{2055: ('connected', 0), 2057: ('refusing', 1)},
+                      {2055: ('connected', 0), 2057: ('refusing', 4)},
+                      {2055: ('connected', 0), 2057: ('refusing', 5)},
+                      {2055: ('connected', 0), 2057: ('connected', 5)}]   # no longer rising
+    router.capture('proc/stat-cberr-after-flush1.txt')
+    router('show', 'flow-accounting')
+    router.capture('proc/stat-cberr-after-flush2.txt')
+    text = router('show', 'flow-accounting').stdout
+    assert '127.0.0.1:2057   refusing' in text
+    assert 'Hint: Collector 127.0.0.1:2057 refuses the export packets: is a collector listening' in text
+    assert '2057' in router('show', 'flow-accounting', 'collectors').stdout
+
+
+def test_cache_full_hint(router):
+    configure(router, ('max-flows', '4'))
+    router.capture('proc/stat-maxflows4-drops.txt', snmp='proc/snmp-maxflows4-drops.txt')
+    data = json.loads(router('show', 'flow-accounting', '--json').stdout)
+    assert data['drops']['maxflows'] > 0
+    assert any('raise "netflow max-flows"' in hint for hint in data['hints'])
+
+
+def biggest(capture, count, key='bytes'):
+    """The expected top rows, computed straight from the capture's columns."""
+    lines = (FIXTURES / 'proc' / capture).read_text().splitlines()
+    position = -2 if key == 'bytes' else -3   # ... packets bytes first,last
+    rows = [line.split() for line in lines[1:]]
+    rows.sort(key=lambda fields: -int(fields[position]))   # stable: file order on ties
+    return [int(fields[position]) for fields in rows[:count]]
+
+
+def test_flows_top_n_sorted_with_names(router):
+    configure(router)
+    data = json.loads(router('show', 'flow-accounting', 'flows', 'top', '5', '--json').stdout)
+    assert [flow['bytes'] for flow in data['flows']] == biggest('flows-v9-ipv4-ipv6-vlan.txt', 5)
+    assert data['cached_flows'] == 22 and data['sort_by'] == 'bytes'
+    assert {flow['in_interface'] for flow in data['flows']} <= set(INTERFACES) | {None}
+    by_packets = json.loads(router('show', 'flow-accounting', 'flows', 'sort-by', 'packets',
+                                   'top', '3', '--json').stdout)
+    assert [f['packets'] for f in by_packets['flows']] == biggest('flows-v9-ipv4-ipv6-vlan.txt',
+                                                                  3, 'packets')
+    text = router('run', 'show', 'flow-accounting', 'flows', 'top', '3').stdout.splitlines()
+    assert text[0].split() == ['IN', 'OUT', 'PROTO', 'SOURCE', 'DESTINATION', 'VLAN', 'PACKETS',
+                               'BYTES', 'AGE', 'IDLE']
+    assert text[-1] == '3 of 22 cached flows, by bytes'
+    assert any(' vr-h' in line for line in text[1:4])
+
+
+@pytest.mark.parametrize('words, check', [
+    (['interface', 'vr-h1'], lambda f: f['in_interface'] == 'vr-h1'),
+    (['host', '2001:db8:2:0::2'], lambda f: '2001:db8:2::2' in (f['src_addr'], f['dst_addr'])),
+    (['port', '8080'], lambda f: 8080 in (f['src_port'], f['dst_port'])),
+    (['port', '5000-6000'], lambda f: any(p is not None and 5000 <= p <= 6000
+                                          for p in (f['src_port'], f['dst_port']))),
+    (['protocol', 'udp'], lambda f: f['protocol'] == 17),
+    (['protocol', '58'], lambda f: f['protocol_name'] == 'ipv6-icmp'),
+])
+def test_flow_filters(router, words, check):
+    configure(router)
+    flows = json.loads(router('show', 'flow-accounting', 'flows', *words, '--json').stdout)['flows']
+    assert flows and all(check(flow) for flow in flows)
+
+
+def test_vyos_spelling_and_bad_arguments(router):
+    configure(router)
+    vyos = json.loads(router('show', 'flow-accounting', 'interface', 'vr-h2', 'top', '2',
+                             '--json').stdout)['flows']
+    assert len(vyos) == 2 and all(f['in_interface'] == 'vr-h2' for f in vyos)
+    for words, message in ((['interface', 'eth99'], 'interface eth99 does not exist'),
+                           (['port', '70000'], 'is not within 0-65535'),
+                           (['top', 'x'], 'top must be a non-negative number'),
+                           (['sort-by', 'age'], 'sort_by must be one of: bytes, packets'),
+                           (['top', '1', 'top', '2'], '"top" is given twice'),
+                           (['bogus', '1'], '"bogus" is not an option here')):
+        result = router('show', 'flow-accounting', 'flows', *words, check=False)
+        assert result.returncode == 1 and message.replace('_', '-') in result.stderr.replace('_', '-'), words
+
+
+def test_statistics_and_metrics(router):
+    configure(router)
+    stats = router('show', 'flow-accounting', 'statistics').stdout.splitlines()
+    assert [line.split()[0] for line in stats] == ['CPU', 'total', '0', '1']
+    rows = json.loads(router('show', 'flow-accounting', 'statistics', '--json').stdout)
+    assert rows[1] == {'cpu': 0, 'packets_per_second': 7, 'packets': 45, 'flows_created': 12,
+                       'hash_metric': 1.0, 'dropped_packets': 0, 'dropped_maxflows': 0,
+                       'dropped_no_memory': 0, 'truncated': 0, 'fragments': 0}
+    metrics = router('show', 'flow-accounting', 'metrics').stdout
+    assert '# TYPE ipt_netflow_flows_active gauge\nipt_netflow_flows_active 22' in metrics
+    assert ('ipt_netflow_packets_total{cpu="total"} 87\nipt_netflow_packets_total{cpu="0"} 45\n'
+            'ipt_netflow_packets_total{cpu="1"} 42\n') in metrics       # one group per metric
+    names = [line.split('{')[0].split()[0] for line in metrics.splitlines()
+             if not line.startswith('#')]
+    assert all(names.index(n) + names.count(n) - 1 == len(names) - 1 - names[::-1].index(n)
+               for n in set(names))
+    assert 'ipt_netflow_packets_total{cpu="1"} 42' in metrics
+    assert 'ipt_netflow_collector_connected{collector="127.0.0.1:2055"} 1' in metrics
+
+
+def test_clear_writes_the_flush_trigger(router):
+    configure(router)
+    flush = router.root / 'proc/sys/net/netflow/flush'
+    assert 'exported' in router('clear', 'flow-accounting', 'flows').stdout
+    assert flush.read_text() == '1\n'
+    router('clear', 'flow-accounting', 'counters')
+    assert flush.read_text() == '2\n'
+
+
+def test_not_configured_and_not_loaded_are_one_line_errors(router):
+    result = router('show', 'flow-accounting', check=False)
+    assert result.returncode == 1 and result.stderr == 'flow-accounting is not configured\n'
+    configure(router)
+    shutil.rmtree(router.root / 'proc/net/stat')
+    for words in (['show', 'flow-accounting'], ['show', 'flow-accounting', 'flows'],
+                  ['clear', 'flow-accounting', 'counters']):
+        result = router(*words, check=False)
+        assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, words
+        assert 'ipt_NETFLOW is not loaded' in result.stderr
+
+
+def test_restart_refuses_during_a_commit_and_plans_otherwise(router):
+    configure(router)
+    lock = router.root / 'run/vyflow/commit.lock'
+    with open(lock, 'w') as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        busy = router('restart', 'flow-accounting', check=False)
+    assert busy.returncode == 3 and 'Another commit is in progress' in busy.stderr
+    plan = router('restart', 'flow-accounting').stdout
+    assert 'rmmod ipt_NETFLOW' not in plan or plan.index('rmmod') < plan.index('modprobe')
+
+
+def test_every_command_in_a_real_terminal(router):
+    """The shell's operational mode, as an operator types it, with Tab and ?."""
+    from helpers.terminal import Terminal
+    configure(router)
+    terminal = Terminal(router.argv(), f'vyflow-op-{os.getpid()}')
+    try:
+        terminal.type('show flow-accounting ')
+        terminal.type('?')
+        screen = terminal.wait_for('Possible completions:')
+        assert 'collectors' in screen and 'Show per-CPU counters' in screen
+        terminal.type('fl')
+        terminal.keys('Tab')
+        terminal.wait_for('show flow-accounting flows ')
+        terminal.type('?')
+        screen = terminal.wait_for('Only flows from or to this address')
+        assert 'sort-by' in screen and '<Enter>' in screen
+        terminal.type('sort-by ')
+        terminal.type('?')
+        terminal.wait_for('packets')
+        terminal.type('bytes top 3')
+        terminal.keys('Enter')
+        terminal.wait_for('3 of 22 cached flows, by bytes')
+        for command, expected in (('show flow-accounting', 'Flows:        22 active'),
+                                  ('show flow-accounting collectors', '127.0.0.1:2055'),
+                                  ('show flow-accounting statistics', 'CPU'),
+                                  ('show flow-accounting metrics',
+                                   'ipt_netflow_collector_connect_errors_total{collector='),
+                                  ('show flow-accounting interface vr-h1 top 1', '1 of 22'),
+                                  ('show flow-accounting flows port 99999', 'is not within 0-65535'),
+                                  ('clear flow-accounting flows', 'exported to the collectors'),
+                                  ('restart flow-accounting', 'dry run')):
+            terminal.keys('C-l')
+            terminal.type(command)
+            terminal.keys('Enter')
+            terminal.wait_for(expected)
+    finally:
+        terminal.close()
