@@ -42,13 +42,24 @@ def wanted_chain(table: str, interfaces: list[str], target: str = TARGET) -> Cha
     return ChainState(True, tuple(f'{option} {name} -j {target}' for name in interfaces), 1)
 
 
+def table_section(saved: str, table: str) -> str:
+    """The ``*table`` … ``COMMIT`` part of a whole ``iptables-save`` dump."""
+    lines, inside = [], False
+    for line in saved.splitlines():
+        if line.startswith('*'):
+            inside = line[1:].strip() == table
+        elif inside:
+            lines.append(line)
+    return '\n'.join(lines)
+
+
 def parse_save(table: str, saved: str) -> ChainState:
-    """Our chain's state from ``iptables-save -t TABLE`` output."""
+    """Our chain's state in ``table`` from ``iptables-save`` output."""
     base, chain, _ = TABLES[table]
     exists = False
     rules: list[str] = []
     jumps = 0
-    for line in saved.splitlines():
+    for line in table_section(saved, table).splitlines():
         if line.startswith(f':{chain} '):
             exists = True
         elif line.startswith(f'-A {chain} '):
@@ -85,4 +96,5 @@ def restore_payload(current: FamilyHooks, desired: FamilyHooks) -> str:
 
 
 def read_family(kernel, family: str) -> FamilyHooks:
-    return {table: parse_save(table, kernel.iptables_save(family, table)) for table in TABLES}
+    saved = kernel.iptables_save(family)  # one dump per family: process starts are costly
+    return {table: parse_save(table, saved) for table in TABLES}

@@ -216,9 +216,9 @@ class Kernel:
         base = 'iptables' if family == 'ipv4' else 'ip6tables'
         return f'{base}-{self.iptables_backend()}-{action}'
 
-    def iptables_save(self, family: str, table: str) -> str:
-        return self.run([self._tool(family, 'save'), '-t', table],
-                        what=f'{family} {table} save').stdout
+    def iptables_save(self, family: str) -> str:
+        """Every table of one family (``iptables-save`` output)."""
+        return self.run([self._tool(family, 'save')], what=f'{self._tool(family, "save")}').stdout
 
     def iptables_restore(self, family: str, payload: str) -> None:
         self.inject_fault(f'hooks:{family}')
