@@ -71,15 +71,7 @@ def tree_from_sets(definitions, lines, validate=True) -> ConfigNode:
 
 def config_from_tree(definitions, tree) -> model.FlowConfig:
     """What src/conf_mode/system_flow-accounting.py's get_config builds."""
-    config = Config(tree, ConfigNode(), definitions)
-    if hasattr(model, 'read_config'):   # the conf_mode script's own reader
-        return model.read_config(config)
-    mangle = dict(key_mangling=('-', '_'), get_first_key=True, no_tag_node_value_mangle=True)
-    data = config.get_config_dict(model.BASE, with_defaults=True, **mangle)
-    if config.exists(model.NETFLOW):
-        data['netflow'] = config.get_config_dict(model.NETFLOW, with_recursive_defaults=True,
-                                                 **mangle)
-    return model.from_dict(data, config.get_config_dict(model.BASE, **mangle))
+    return model.read_config(Config(tree, ConfigNode(), definitions))
 
 
 @pytest.fixture
@@ -595,3 +587,23 @@ def test_warnings_accumulate_in_a_fixed_order(flow):
     assert [message.split(' ')[0] for message in found] == [
         'ipt_NETFLOW', 'Interface(s)', 'NetFlow', 'Template', 'inactive-timeout', 'eth0',
         'No', 'sampling-mode', 'buffer-size']
+
+
+def test_two_spellings_of_one_collector_are_refused(flow):
+    config = flow('netflow interface eth0', 'netflow server 2001:db8::1',
+                  'netflow server 2001:DB8:0::1')
+    path, message = only_error(config)
+    first, second = sorted(['2001:db8::1', '2001:DB8:0::1'], key=lambda a: path[-1] != a)
+    assert path == ['system', 'flow-accounting', 'netflow', 'server', first]
+    assert message == (f'Collector {first} port 2055 is the same as {second} port 2055: the '
+                       'module would keep only one; delete one of them')
+
+
+def test_a_missing_snmp_base_is_one_error(flow):
+    config = flow(*BASIC, 'netflow snmp-index-rule eth', validate=False)
+    assert len(errors_of(config)) == 1
+
+
+def test_dscp_without_a_server_warns_and_marks_nothing(flow):
+    config = flow('netflow interface eth0', 'netflow dscp ef')
+    assert 'dscp has no effect without a NetFlow server' in warnings_of(config)

@@ -43,6 +43,7 @@ def verify(config: FlowConfig, facts: SystemFacts) -> None:
                      f'({f"VRFs here: {existing}" if existing else "it has no VRFs"})')
     for collector in config.collectors:
         _check_collector(collector, config, facts, problems)
+    _check_duplicates(config, problems)
     _check_lengths(config, problems)
     _check_aggregation(config, problems)
     for prefix, base in config.snmp_rules.items():
@@ -110,6 +111,19 @@ def _vrf_of(interface, facts: SystemFacts):
     return None
 
 
+def _check_duplicates(config: FlowConfig, problems: _Problems) -> None:
+    """The module keeps one destination per address and port and drops the
+    rest silently, so two spellings of one collector must not both pass."""
+    seen: dict = {}
+    for collector in config.collectors:
+        key = (collector.ip, collector.port)
+        if key in seen:
+            problems.add(collector.path, f'Collector {collector.address} port {collector.port} '
+                         f'is the same as {seen[key]} port {collector.port}: the module would '
+                         'keep only one; delete one of them')
+        seen.setdefault(key, collector.address)
+
+
 def _check_lengths(config: FlowConfig, problems: _Problems) -> None:
     entries = desired.destination_entries(config)
     if len(','.join(entries)) > desired.DESTINATION_LIMIT:
@@ -124,7 +138,7 @@ def _check_lengths(config: FlowConfig, problems: _Problems) -> None:
                      f'{desired.DESTINATION_LIMIT}: only {fitting} of these {len(entries)} '
                      'servers fit')
     snmp = desired.snmp_rules_string(config)
-    if len(snmp) > desired.SNMP_RULES_LIMIT:
+    if None not in config.snmp_rules.values() and len(snmp) > desired.SNMP_RULES_LIMIT:
         problems.add(NETFLOW + ['snmp-index-rule'], f'SNMP index rules need {len(snmp)} '
                      f'characters; the module holds {desired.SNMP_RULES_LIMIT}')
 
@@ -210,3 +224,5 @@ def _warnings(config: FlowConfig, facts: SystemFacts) -> None:
         warn('sampling-mode has no effect without sampling-rate')
     if config.buffer_size_mib is not None and not config.collectors:
         warn('buffer-size has no effect without a NetFlow server')
+    if config.dscp is not None and not config.collectors:
+        warn('dscp has no effect without a NetFlow server')

@@ -166,7 +166,8 @@ def build(config: FlowConfig, facts: SystemFacts, current: SystemState,
         hooks={'ipv4': family_hooks,
                'ipv6': family_hooks if config.version != 5 else {'raw': hooks.ABSENT,
                                                                   'mangle': hooks.ABSENT}},
-        marks=dscp.marks_for(_canonical(config.collectors), config.dscp) if config.dscp else None,
+        marks=(dscp.marks_for(_canonical(config.collectors), config.dscp)
+               if config.dscp and config.collectors else None),
         conntrack_events=events, remembered=remembered)
 
 
