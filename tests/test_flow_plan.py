@@ -131,10 +131,10 @@ def test_natevents_remembers_and_restores_conntrack_events():
     desired = wanted({'natevents': '1'}, conntrack_events='1',
                      remembered={'conntrack_events_before': '2'})
     steps = plan(current, desired, ALL_WRITABLE | {'natevents'})
-    assert ids(steps) == ['file:state', 'sysctl:nf_conntrack_events', 'param:natevents']
+    assert ids(steps) == ['file:state', 'param:natevents', 'sysctl:nf_conntrack_events']
     back = plan(desired, wanted({'natevents': '0'}, conntrack_events='2', remembered={}),
                 ALL_WRITABLE | {'natevents'})
-    assert ids(back) == ['sysctl:nf_conntrack_events', 'file:state', 'param:natevents']
+    assert ids(back) == ['param:natevents', 'sysctl:nf_conntrack_events', 'file:state']
 
 
 def test_modprobe_conf_change_alone_is_one_file_write():

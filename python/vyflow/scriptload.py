@@ -35,7 +35,14 @@ def import_script(path: str | Path, prefix: str, required: Sequence[str] = ()) -
     spec = importlib.util.spec_from_loader(name, loader)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    loader.exec_module(module)
+    # Scripts without a .py suffix (migration N-to-M) are not byte-compiled by
+    # the package; never leave a __pycache__ of ours next to installed files.
+    writes_bytecode = sys.dont_write_bytecode
+    sys.dont_write_bytecode = writes_bytecode or file.suffix != '.py'
+    try:
+        loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = writes_bytecode
     missing = [item for item in required if not callable(getattr(module, item, None))]
     if missing:
         raise DefinitionError(f'script {file} lacks {", ".join(missing)}')

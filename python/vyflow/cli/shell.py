@@ -18,7 +18,6 @@ from vyflow.cli.commands.run import load_op_tree
 from vyflow.cli.completion import Completer, format_help, split_line
 from vyflow.cli.context import Context
 from vyflow.cli.main import dispatch
-from vyflow.errors import VyflowError
 
 # Tab offers these when nothing can be inserted but help exists, so readline
 # shows the list without inserting anything (no common prefix).
@@ -34,6 +33,7 @@ class Shell:
                                    context.resources.expand_variables)
         self.host = socket.gethostname().split('.')[0]
         self._matches: list[str] = []
+        self.failed = False  # a piped session exits non-zero if any command failed
 
     # ---- prompt and readline ---------------------------------------------
 
@@ -90,14 +90,14 @@ class Shell:
                 line = input(self.prompt) if interactive else self._read_plain()
             except EOFError:
                 print()
-                return 0
+                return 1 if self.failed and not interactive else 0
             except KeyboardInterrupt:
                 print()
                 continue
             if line is None:
-                return 0
+                return 1 if self.failed else 0
             if self.execute(line) == 'quit':
-                return 0
+                return 1 if self.failed and not interactive else 0
 
     def _read_plain(self):
         """Non-terminal input (pipes, tests): print the prompt, read a line."""
@@ -125,13 +125,10 @@ class Shell:
         elif verb not in CONFIGURE_VERBS:
             print(f'Invalid command: [{verb}]; configuration-mode commands are: '
                   + ', '.join(sorted(CONFIGURE_VERBS)))
+            self.failed = True
             return None
-        try:
-            dispatch(self.context, words)
-        except VyflowError as exc:  # dispatch already reports these; belt and braces
-            print(exc)
-        except SystemExit:
-            pass
+        if dispatch(self.context, words) != 0:
+            self.failed = True
         return None
 
     def _exit(self, words: list[str]):
@@ -142,6 +139,7 @@ class Shell:
         elif self.context.session.store.has_changes():
             print("Cannot exit: configuration modified.\n"
                   "Use 'exit discard' to discard the changes and exit.")
+            self.failed = True
             return None
         self.configure = False
         return None

@@ -99,13 +99,18 @@ def _dscp_step(marks: Optional[frozenset]) -> Step:
     return Step('dscp', f'nft: mark export packets ({values})', 'dscp', marks)
 
 
-def _side_steps(current: SystemState, desired: SystemState) -> list[Step]:
-    """conntrack events and the remembered values, in the order that keeps
-    the original value recoverable."""
-    steps = []
+def _remember_step(current: SystemState, desired: SystemState) -> list[Step]:
+    """Save values to restore later before anything overwrites them."""
     if desired.remembered != current.remembered and len(desired.remembered) >= len(current.remembered):
-        steps.append(Step('file:state', 'remember values to restore later', 'remember',
-                          desired.remembered))
+        return [Step('file:state', 'remember values to restore later', 'remember',
+                     desired.remembered)]
+    return []
+
+
+def _conntrack_steps(current: SystemState, desired: SystemState) -> list[Step]:
+    """nf_conntrack_events (after the module settings: enabling NAT events
+    loads nf_conntrack, which provides that sysctl), then forget what was restored."""
+    steps = []
     if desired.conntrack_events is not None and desired.conntrack_events != current.conntrack_events:
         steps.append(Step('sysctl:nf_conntrack_events',
                           f'set net.netfilter.nf_conntrack_events = {desired.conntrack_events}',
@@ -128,11 +133,11 @@ def plan(current: SystemState, desired: SystemState, writable: set[str]) -> list
             steps.append(Step('module:unload', 'rmmod ipt_NETFLOW (exports the flow cache)', 'unload'))
         if desired.modprobe_conf != current.modprobe_conf:
             steps.append(_file_step(desired.modprobe_conf))
-        return steps + _side_steps(current, desired)
+        return _remember_step(current, desired) + steps + _conntrack_steps(current, desired)
 
     if desired.modprobe_conf != current.modprobe_conf:
         steps.append(_file_step(desired.modprobe_conf))
-    steps += _side_steps(current, desired)
+    steps += _remember_step(current, desired)
     pending = {family: current.family_hooks(family) for family in FAMILIES}
     if not current.module_loaded:
         steps.append(Step('module:load', 'modprobe ipt_NETFLOW (settings from modprobe.d)', 'load'))
@@ -151,6 +156,7 @@ def plan(current: SystemState, desired: SystemState, writable: set[str]) -> list
             pending = {family: desired.family_hooks(family) for family in FAMILIES}
         else:
             steps += [setting_step(key, desired.settings[key]) for key in changed]
+    steps += _conntrack_steps(current, desired)
     for family in FAMILIES:
         step = hooks_step(family, pending[family], desired.family_hooks(family))
         steps += [step] if step else []
