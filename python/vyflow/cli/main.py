@@ -23,6 +23,7 @@ COMMANDS = {
     'rollback': 'rollback', 'boot': 'boot', 'run': 'run',
     'clear': 'run', 'restart': 'run', 'reset': 'run',
     '_confirm-timer': 'confirm_timer',
+    '_complete': 'complete',
 }
 
 USAGE = """usage: vyflow [--root DIR] [--dry-run] [COMMAND [ARGS...]]
