@@ -4,6 +4,14 @@ The file is parsed, migrated from older versions, and checked against the
 definitions; every problem is listed with file:line:col and nothing is
 accepted until all are fixed. Sections this system does not define are kept
 verbatim and announced once.
+
+At boot, a migration that changed the tree is written back to config.boot,
+so the next boot starts from the migrated text, and the original bytes are
+kept next to it. That happens only after the migrated tree passed
+validation: a file that cannot be loaded is never touched. A file that cannot
+be rewritten (a read-only medium) still loads, with a warning: refusing it
+would leave a router without its config. ``load`` and ``merge`` migrate in
+memory only, as VyOS does: the operator's file is input and stays as it was.
 """
 
 from __future__ import annotations
@@ -11,9 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vyflow.configtree import ConfigNode, parse_config_file
+from vyflow import __version__
+from vyflow.configtree import ConfigNode, parse_config, render_config
 from vyflow.definitions.model import Definitions
-from vyflow.errors import ConfigError
+from vyflow.errors import ConfigError, ConfigParseError, MigrationError
+from vyflow.migration import Migration, migrate_config, replace_keeping_backup
+from vyflow.paths import Resources
 from vyflow.validation import validate_tree
 
 
@@ -28,15 +39,51 @@ def foreign_notice(sections: list[str]) -> str:
             f'but neither validated nor applied: {", ".join(sorted(sections))}')
 
 
-def read_config(path: Path, definitions: Definitions) -> LoadedConfig:
-    """Parse, migrate and validate a config file."""
+def _migration_notices(path: Path, migration: Migration, footer: bool) -> list[str]:
+    """A header naming the versions crossed, then what each step changed."""
+    spans: dict[str, list[int]] = {}
+    for report in migration.reports:
+        step = report.step
+        spans.setdefault(step.component, [step.from_version, 0])[1] = step.to_version
+    if not spans:
+        return []
+    crossed = ', '.join(f'{name}@{first} to @{last}' for name, (first, last) in spans.items())
+    if not footer:
+        crossed = f'no version footer, so every step ran: {crossed}'
+    if not migration.messages:
+        return [f"Migrated '{path}' ({crossed}): nothing needed changing"]
+    return [f"Migrated '{path}' ({crossed}):"] + [f'  {text}' for text in migration.messages]
+
+
+def read_config(path: Path, definitions: Definitions, rewrite: bool = True) -> LoadedConfig:
+    """Parse, migrate and validate a config file; with ``rewrite``, a migrated
+    file is written back with the original kept as a backup."""
     if not path.is_file():
         raise ConfigError(f'{path}: no such file')
-    parsed = parse_config_file(path)
-    loaded = LoadedConfig(parsed.tree)
-    report = validate_tree(loaded.tree, definitions, str(path))
+    original = path.read_bytes()
+    try:
+        text = original.decode('utf-8')
+    except UnicodeDecodeError as exc:
+        raise ConfigParseError(f'not UTF-8 text ({exc.reason})', 1, 1, str(path)) from None
+    parsed = parse_config(text, str(path))
+    migration = migrate_config(parsed, definitions.component_versions,
+                               Resources.locate().migration_dir, str(path))
+    report = validate_tree(parsed.tree, definitions, str(path))
     if report.problems:
         raise ConfigError(f'{path} cannot be loaded:\n' + '\n'.join(report.problems))
+    loaded = LoadedConfig(parsed.tree,
+                          _migration_notices(path, migration, parsed.footer is not None))
+    if migration.changed and not rewrite:
+        loaded.notices.append(f"'{path}' itself was left as it was (it still holds "
+                              'whatever the migration removed)')
+    elif migration.changed:
+        try:
+            backup = replace_keeping_backup(
+                path, original, render_config(parsed.tree, migration.versions, __version__))
+        except MigrationError as exc:  # e.g. a read-only medium: the migrated tree still loads
+            loaded.notices.append(f'Warning: {exc}')
+        else:
+            loaded.notices.append(f"The original file is kept as '{backup}'")
     if report.foreign_sections:
         loaded.notices.append(foreign_notice(report.foreign_sections))
     return loaded

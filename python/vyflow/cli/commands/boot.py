@@ -16,6 +16,7 @@ def run(context: Context, verb: str, args: list[str]) -> int:
     if not saved.is_file():
         context.say(f'No saved configuration at {saved}; nothing to apply.')
         return 0
+    context.open_log()  # migration messages are logged too
     loaded = read_config(saved, context.definitions)
     for notice in loaded.notices:
         context.say(notice)

@@ -14,6 +14,7 @@ def run(context: Context, verb: str, args: list[str]) -> int:
     if len(names) > 1 or (verb == 'merge' and not names) or (as_json and not names):
         context.warn(f'usage: vyflow {verb} {"[--json] " if verb == "load" else ""}FILE')
         return 2
+    context.open_log()  # migration messages are logged too
     session = context.session
     path = session.resolve_file(names[0] if names else None)
     if as_json:
@@ -21,7 +22,7 @@ def run(context: Context, verb: str, args: list[str]) -> int:
         tree = load_json_config(Path(path), context.resources.config_schema, context.definitions)
         notices: list[str] = []
     else:
-        loaded = read_config(Path(path), context.definitions)
+        loaded = read_config(Path(path), context.definitions, rewrite=False)
         tree, notices = loaded.tree, loaded.notices
     context.say(f"Loading configuration from '{path}'")
     for notice in notices:
