@@ -17,7 +17,7 @@ DEFINITIONS := $(wildcard interface-definitions/*.xml.in interface-definitions/i
                  interface-definitions/include/*/*.xml.i op-mode-definitions/*.xml.in \
                  op-mode-definitions/include/*.xml.i schema/*.rng)
 
-.PHONY: all run setup test test-unit test-guest clean install deb test-package reference
+.PHONY: all run setup test test-unit test-guest lab clean install deb test-package reference
 
 all: $(BUILD)/definitions.json reference
 
@@ -40,6 +40,10 @@ test-unit: all
 # The real ipt_NETFLOW in a QEMU guest (Debian 12 kernel, DKMS module).
 test-guest: all
 	tests/guest/run
+
+# A real router in the guest: topology, collector, traffic, the vyflow shell.
+lab: all
+	tests/guest/lab
 
 clean:
 	rm -rf $(BUILD) .pytest_cache
