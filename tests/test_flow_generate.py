@@ -69,15 +69,7 @@ def compiled(tmp_path_factory):
 
 def read_flow_config(definitions, tree) -> FlowConfig:
     """What src/conf_mode/system_flow-accounting.py's get_config builds."""
-    config = Config(tree, ConfigNode(), definitions)
-    if hasattr(model, 'read_config'):   # the conf_mode script's own reader
-        return model.read_config(config)
-    mangle = dict(key_mangling=('-', '_'), get_first_key=True, no_tag_node_value_mangle=True)
-    data = config.get_config_dict(model.BASE, with_defaults=True, **mangle)
-    if config.exists(model.NETFLOW):
-        data['netflow'] = config.get_config_dict(model.NETFLOW, with_recursive_defaults=True,
-                                                 **mangle)
-    return model.from_dict(data, config.get_config_dict(model.BASE, **mangle))
+    return model.read_config(Config(tree, ConfigNode(), definitions))
 
 
 def module_of(text: str) -> str:

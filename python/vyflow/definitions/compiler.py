@@ -47,6 +47,20 @@ def parse_expanded(path: Path, schema: etree.RelaxNG) -> tuple[etree._Element, E
     return root, expanded
 
 
+def compile_help(properties: etree._Element, entry: dict) -> None:
+    """help and completionHelp, which interface and op-mode definitions share."""
+    help_text = properties.findtext('help')
+    if help_text:
+        entry['help'] = ' '.join(help_text.split())
+    completion: dict = {}
+    for block in properties.findall('completionHelp'):
+        for item in block:
+            words = item.text.split() if item.tag == 'list' else [(item.text or '').strip()]
+            completion.setdefault(item.tag, []).extend(w for w in words if w)
+    if completion:
+        entry['completion'] = completion
+
+
 class _FileCompiler:
     """Compiles one expanded file; ``fail`` turns an element into file:line."""
 
@@ -98,9 +112,7 @@ class _FileCompiler:
         return entry
 
     def compile_properties(self, properties: etree._Element, entry: dict) -> None:
-        help_text = properties.findtext('help')
-        if help_text is not None:
-            entry['help'] = ' '.join(help_text.split())
+        compile_help(properties, entry)
         value_help = [[vh.findtext('format').strip(), ' '.join(vh.findtext('description').split())]
                       for vh in properties.findall('valueHelp')]
         if value_help:
@@ -111,13 +123,6 @@ class _FileCompiler:
         message = properties.findtext('constraintErrorMessage')
         if message is not None:
             entry['constraint_error'] = ' '.join(message.split())
-        completion: dict = {}
-        for block in properties.findall('completionHelp'):
-            for item in block:
-                words = item.text.split() if item.tag == 'list' else [(item.text or '').strip()]
-                completion.setdefault(item.tag, []).extend(w for w in words if w)
-        if completion:
-            entry['completion'] = completion
         for flag in _FLAGS:
             if properties.find(flag) is not None:
                 entry[flag] = True

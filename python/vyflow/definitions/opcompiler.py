@@ -19,7 +19,7 @@ from typing import Iterable
 
 from lxml import etree
 
-from vyflow.definitions.compiler import CACHE_FORMAT, load_schema, parse_expanded
+from vyflow.definitions.compiler import CACHE_FORMAT, compile_help, load_schema, parse_expanded
 from vyflow.errors import DefinitionError
 
 _KINDS = {'node': 'node', 'tagNode': 'tag', 'leafNode': 'leaf'}
@@ -59,16 +59,7 @@ def _compile_node(element: etree._Element, expanded, depth: int,
     entry: dict = {'kind': _KINDS[element.tag], 'source': where}
     properties = element.find('properties')
     if properties is not None:
-        help_text = properties.findtext('help')
-        if help_text:
-            entry['help'] = ' '.join(help_text.split())
-        completion: dict = {}
-        for block in properties.findall('completionHelp'):
-            for item in block:
-                words = item.text.split() if item.tag == 'list' else [(item.text or '').strip()]
-                completion.setdefault(item.tag, []).extend(w for w in words if w)
-        if completion:
-            entry['completion'] = completion
+        compile_help(properties, entry)
     command = element.findtext('command')
     if command is not None:
         entry['command'] = _compile_command(command, depth, where)
