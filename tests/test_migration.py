@@ -500,3 +500,19 @@ def test_the_scripts_are_executable_and_chain_to_the_system_version(definitions)
     for name in names:
         assert os.access(directory / name, os.X_OK), name
         assert (directory / name).read_text().startswith('#!/usr/bin/python3\n')
+
+
+def test_foreign_component_versions_survive_load_commit_and_save(flow_cli, tmp_path):
+    """A whole VyOS config keeps telling VyOS how old its other sections are."""
+    source = _copy('v1-sagitta-whole-router', tmp_path)
+    foreign = {name: number for name, number in
+               parse_config(source.read_text()).versions.items() if name != 'flow-accounting'}
+    assert foreign
+    flow_cli('load', source)
+    flow_cli('commit')
+    flow_cli('save')
+    saved = parse_config((flow_cli.root / 'etc/vyflow/config.boot').read_text()).versions
+    assert saved == {**foreign, 'flow-accounting': 4}
+    flow_cli('set', 'system', 'flow-accounting', 'netflow', 'active-timeout', '60')
+    flow_cli('commit')
+    assert parse_config(flow_cli.running()).versions == saved

@@ -117,17 +117,19 @@ class Session:
         lines = []
         if self.store.has_changes():
             lines.append('Warning: you have uncommitted changes that will not be saved.')
-        write_atomic(target, self.store.render(self.store.running()))
+        write_atomic(target, self.store.render(self.store.running(),
+                                               self.store.running_foreign_versions()))
         lines.append(f"Saving configuration to '{target}'... Done")
         return '\n'.join(lines)
 
-    def replace_working(self, tree: ConfigNode) -> str:
-        """Make ``tree`` the working config (load); report what changed."""
+    def replace_working(self, tree: ConfigNode, versions: Optional[dict] = None) -> str:
+        """Make ``tree`` the working config (load); report what changed.
+        ``versions`` is the loaded file's footer (foreign components are kept)."""
         with file_lock(self.paths.session_lock, wait=-1, what='edit'):
             if self.store.has_changes():
                 raise UncommittedChangesError('Cannot load: configuration modified. Commit or '
                                               'discard the changes before loading a config file.')
-            self.store.write_working(tree)
+            self.store.write_working(tree, self.store.foreign_versions(versions))
         diff = format_compare(self.store.running(), tree)
         if not diff:
             return 'No configuration changes to commit.'

@@ -32,6 +32,7 @@ from vyflow.validation import validate_tree
 class LoadedConfig:
     tree: ConfigNode
     notices: list[str] = field(default_factory=list)
+    versions: dict[str, int] = field(default_factory=dict)  # the (migrated) footer's
 
 
 def foreign_notice(sections: list[str]) -> str:
@@ -72,7 +73,8 @@ def read_config(path: Path, definitions: Definitions, rewrite: bool = True) -> L
     if report.problems:
         raise ConfigError(f'{path} cannot be loaded:\n' + '\n'.join(report.problems))
     loaded = LoadedConfig(parsed.tree,
-                          _migration_notices(path, migration, parsed.footer is not None))
+                          _migration_notices(path, migration, parsed.footer is not None),
+                          dict(migration.versions))
     if migration.changed and not rewrite:
         loaded.notices.append(f"'{path}' itself was left as it was (it still holds "
                               'whatever the migration removed)')

@@ -4,6 +4,10 @@ The running config is what the system was last committed to; the working config
 is the session's edits, persisted between ``vyflow`` invocations like a VyOS
 configure session until it is committed or discarded (no working file means
 "no changes"). All writes are atomic; reads never lock.
+
+Footers carry this system's component versions plus the versions of
+components it does not know (from a whole VyOS config.boot that was loaded),
+so a config saved here still tells VyOS how old its other sections are.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Optional
 from vyflow import __version__
 from vyflow.atomicfile import read_text, remove_durable, write_atomic
 from vyflow.configtree import ConfigNode, parse_config, render_config
+from vyflow.configtree.version import split_footer
 from vyflow.paths import Paths
 
 
@@ -24,13 +29,26 @@ class ConfigStore:
         self.paths = paths
         self.component_versions = component_versions
 
-    def render(self, tree: ConfigNode) -> str:
-        """config.boot text with this system's version footer."""
-        return render_config(tree, self.component_versions, __version__)
+    def render(self, tree: ConfigNode, foreign: Optional[dict[str, int]] = None) -> str:
+        """config.boot text with the version footer (ours win over ``foreign``)."""
+        return render_config(tree, {**(foreign or {}), **self.component_versions}, __version__)
+
+    def foreign_versions(self, versions: Optional[dict[str, int]]) -> dict[str, int]:
+        return {name: number for name, number in (versions or {}).items()
+                if name not in self.component_versions}
 
     def _read(self, path: Path) -> Optional[ConfigNode]:
         text = read_text(path)
         return None if text is None else parse_config(text, str(path)).tree
+
+    def _kept_versions(self, *paths: Path) -> dict[str, int]:
+        """Foreign versions from the first of ``paths`` that exists."""
+        for path in paths:
+            text = read_text(path)
+            if text is not None:
+                footer = split_footer(text, str(path))[1]
+                return self.foreign_versions(footer.versions if footer else None)
+        return {}
 
     def running(self) -> ConfigNode:
         return self._read(self.paths.running_config) or ConfigNode()
@@ -47,12 +65,15 @@ class ConfigStore:
         working = self._read(self.paths.working_config)
         return working is not None and working != self.running()
 
-    def write_working(self, tree: ConfigNode) -> None:
-        """Persist the session; a session equal to running is simply removed."""
-        if tree == self.running():
+    def write_working(self, tree: ConfigNode, foreign: Optional[dict[str, int]] = None) -> None:
+        """Persist the session; a session equal to running is simply removed.
+        Foreign versions are kept from the session (or running) file unless given."""
+        if foreign is None:
+            foreign = self._kept_versions(self.paths.working_config, self.paths.running_config)
+        if tree == self.running() and foreign == self._kept_versions(self.paths.running_config):
             remove_durable(self.paths.working_config)
         else:
-            write_atomic(self.paths.working_config, self.render(tree))
+            write_atomic(self.paths.working_config, self.render(tree, foreign))
 
     def discard(self) -> bool:
         """Drop the session; True if there were changes to drop."""
@@ -60,8 +81,14 @@ class ConfigStore:
         remove_durable(self.paths.working_config)
         return had_changes
 
-    def write_running(self, tree: ConfigNode) -> str:
-        """Persist the running config; returns the text written."""
-        text = self.render(tree)
+    def write_running(self, tree: ConfigNode, foreign: Optional[dict[str, int]] = None) -> str:
+        """Persist the running config; returns the text written. Foreign
+        versions come from the session being committed unless given."""
+        if foreign is None:
+            foreign = self._kept_versions(self.paths.working_config, self.paths.running_config)
+        text = self.render(tree, foreign)
         write_atomic(self.paths.running_config, text)
         return text
+
+    def running_foreign_versions(self) -> dict[str, int]:
+        return self._kept_versions(self.paths.running_config)

@@ -77,12 +77,14 @@ class CommitEngine:
 
     def commit(self, proposed: Optional[ConfigNode] = None, *, via: str = 'cli',
                comment: str = '', lock_wait: float = 0.0, apply_all: bool = False,
-               after_success: Optional[Callable[[], None]] = None) -> CommitResult:
+               after_success: Optional[Callable[[], None]] = None,
+               versions: Optional[dict[str, int]] = None) -> CommitResult:
         """Commit ``proposed`` (default: the working config). ``apply_all``
         runs every owner script with config on either side, changed or not
         (boot: the system may hold nothing, or stale state, of ours).
         ``after_success`` runs still under the lock (commit-confirm arms its
-        timer there)."""
+        timer there). ``versions``: the footer that came with ``proposed``,
+        whose foreign components are kept."""
         with file_lock(self.paths.commit_lock, wait=lock_wait):
             running = self.store.running()
             self._record_unarchived()
@@ -98,7 +100,8 @@ class CommitEngine:
             prepared = self._verify_all(runs, Config(proposed, running, self.definitions,
                                                      self.environment))
             self._apply_all(prepared, running, proposed)
-            text = self.store.write_running(proposed)
+            foreign = None if versions is None else self.store.foreign_versions(versions)
+            text = self.store.write_running(proposed, foreign)
             revision = self.archive.record(text, self.user, via, comment)
             if read_text(self.paths.working_config) == session_text:
                 remove_durable(self.paths.working_config)

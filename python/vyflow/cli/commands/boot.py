@@ -21,5 +21,5 @@ def run(context: Context, verb: str, args: list[str]) -> int:
     for notice in loaded.notices:
         context.say(notice)
     context.engine().commit(loaded.tree, via='boot', comment='boot: saved configuration',
-                            lock_wait=60, apply_all=True)
+                            lock_wait=60, apply_all=True, versions=loaded.versions)
     return 0

@@ -28,9 +28,9 @@ def run(context: Context, verb: str, args: list[str]) -> int:
         pending = load_pending(context.paths)
         if pending is None or pending.token != token:
             return 0  # confirmed at the last moment
-        target = parse_config(pending.revert_to, 'commit-confirm revert target').tree
+        target = parse_config(pending.revert_to, 'commit-confirm revert target')
     log.warning('commit-confirm not confirmed in time: reverting')
-    engine.commit(target, via='commit-confirm', lock_wait=-1,
+    engine.commit(target.tree, via='commit-confirm', lock_wait=-1, versions=target.versions or {},
                   comment='commit-confirm: not confirmed in time, reverted',
                   after_success=lambda: clear_pending(context.paths))
     return 0

@@ -17,15 +17,17 @@ def run(context: Context, verb: str, args: list[str]) -> int:
     context.open_log()  # migration messages are logged too
     session = context.session
     path = session.resolve_file(names[0] if names else None)
+    versions = None
     if as_json:
         from vyflow.jsonconfig import load_json_config
         tree = load_json_config(Path(path), context.resources.config_schema, context.definitions)
         notices: list[str] = []
     else:
         loaded = read_config(Path(path), context.definitions, rewrite=False)
-        tree, notices = loaded.tree, loaded.notices
+        tree, notices, versions = loaded.tree, loaded.notices, loaded.versions
     context.say(f"Loading configuration from '{path}'")
     for notice in notices:
         context.say(notice)
-    context.say(session.replace_working(tree) if verb == 'load' else session.merge_tree(tree))
+    context.say(session.replace_working(tree, versions) if verb == 'load'
+                else session.merge_tree(tree))
     return 0

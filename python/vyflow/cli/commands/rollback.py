@@ -17,7 +17,8 @@ def run(context: Context, verb: str, args: list[str]) -> int:
     if context.session.store.has_changes():
         raise UncommittedChangesError('Cannot rollback: configuration modified. Commit or '
                                       'discard the changes first.')
-    target = parse_config(revision.config, f'revision {number}').tree
-    context.session.store.write_working(target)
+    target = parse_config(revision.config, f'revision {number}')
+    store = context.session.store
+    store.write_working(target.tree, store.foreign_versions(target.versions))
     context.engine().commit(via='rollback', comment=f'rollback to revision {number}')
     return 0
