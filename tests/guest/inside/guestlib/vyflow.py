@@ -64,17 +64,27 @@ class Vyflow:
 
 
 def firewall_text(family):
-    """Rules of one family without comments or counters."""
+    """Rules and user chains of one family, per table, without counters.
+    (iptables-nft creates a table with its base chains on first use and keeps
+    it when emptied; an empty table holds no rule, so it is not compared.)"""
     tool = 'iptables-nft-save' if family == 4 else 'ip6tables-nft-save'
-    return ''.join(line + '\n' for line in cmd.out([tool]).splitlines()
-                   if line.startswith(('-A', ':')) and not line.startswith('#'))
+    lines, table = [], ''
+    for line in cmd.out([tool]).splitlines():
+        if line.startswith('*'):
+            table = line
+        elif line.startswith('-A') or (line.startswith(':') and ' - ' in line):
+            lines.append(f'{table} {line}\n')
+    return ''.join(lines)
 
 
 def our_rules(family):
     """(chain, rule) pairs of vyflow's chains plus the jumps into them."""
     rules = []
     for line in firewall_text(family).splitlines():
-        parts = line.split(' ', 2)
-        if line.startswith('-A VYFLOW_') or line.endswith(('-j VYFLOW_INGRESS', '-j VYFLOW_EGRESS')):
+        _, rule = line.split(' ', 1)
+        if not rule.startswith('-A'):
+            continue
+        parts = rule.split(' ', 2)
+        if rule.startswith('-A VYFLOW_') or rule.endswith(('-j VYFLOW_INGRESS', '-j VYFLOW_EGRESS')):
             rules.append((parts[1], parts[2]))
     return sorted(rules)
