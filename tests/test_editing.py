@@ -108,9 +108,12 @@ def test_load_json_is_checked_against_the_schema(cli, tmp_path):
     good = tmp_path / 'good.json'
     good.write_text(json.dumps({'service': {'alpha': {'port': '8081', 'address': ['192.0.2.1', 'any'],
                                                       'disable': {}, 'user': {'bob': {'level': 'admin'}}},
-                                            'beta': {'5': {'size': '10'}}}}))
+                                            'beta': {'5': {'size': '10'}},
+                                            'other': {'kept': ['a', 'b'], 'x': {}}},
+                                'interfaces': {'ethernet': {'eth0': {'address': 'dhcp'}}}}))
     cli('load', '--json', good)
     shown = cli('show').stdout
+    assert '+        kept "a"' in shown and '+        eth0 {' in shown  # foreign: kept (JSON has no tag syntax)
     assert '+        port "8081"' in shown and '+    beta 5 {' in shown
     assert '+        disable' in shown and '+        user bob {' in shown
     cli('discard')

@@ -6,8 +6,9 @@ a leaf value is a string, a multi leaf a list of strings (one string accepted).
 Regex constraints become anchored patterns, pure alternations of literals
 become enumerations, and validators (numeric ranges, addresses, …) are kept as
 an ``x-vyflow-validator`` keyword that ``vyflow.jsonconfig`` enforces with the
-same in-process validators ``set`` uses. Top-level sections the definitions do
-not know are allowed: they are kept verbatim, never applied.
+same in-process validators ``set`` uses. Sections the definitions do not know,
+outside any owned subtree (``interfaces``, ``system host-name``), are allowed in
+any config shape: they are kept verbatim, never applied.
 """
 
 from __future__ import annotations
@@ -49,8 +50,11 @@ def _describe(schema: dict, entry: dict) -> dict:
     return schema
 
 
-def node_schema(entry: dict) -> dict:
+def node_schema(entry: dict, owned: bool = False) -> dict:
+    """Outside any owned subtree, unknown children are foreign sections
+    (kept verbatim, as when a config.boot is loaded); inside, they are errors."""
     kind = entry['kind']
+    owned = owned or 'owner' in entry
     if kind == 'leaf':
         if entry.get('valueless'):
             return _describe({'type': 'object', 'maxProperties': 0}, entry)
@@ -59,15 +63,22 @@ def node_schema(entry: dict) -> dict:
             many = {'type': 'array', 'items': one, 'minItems': 1}
             return _describe({'anyOf': [one, many]}, entry)
         return _describe(one, entry)
-    children = {name: node_schema(child) for name, child in entry.get('children', {}).items()}
-    body = {'type': 'object', 'properties': children, 'additionalProperties': False}
+    children = {name: node_schema(child, owned)
+                for name, child in entry.get('children', {}).items()}
+    body = {'type': 'object', 'properties': children,
+            'additionalProperties': False if owned else {'$ref': '#/definitions/foreign'}}
     if kind == 'tag':
         return _describe({'type': 'object', 'propertyNames': value_schema(entry),
                           'additionalProperties': body}, entry)
     return _describe(body, entry)
 
 
+# A section this system does not define: any config shape (nodes, values, lists).
+FOREIGN = {'anyOf': [{'type': 'string'}, {'type': 'array', 'items': {'type': 'string'}},
+                     {'type': 'object', 'additionalProperties': {'$ref': '#/definitions/foreign'}}]}
+
+
 def config_schema(cache: dict, title: Optional[str] = 'vyflow configuration') -> dict:
     root = node_schema(cache['tree'])
-    root['additionalProperties'] = True  # foreign top-level sections are kept verbatim
-    return {'$schema': 'http://json-schema.org/draft-07/schema#', 'title': title, **root}
+    return {'$schema': 'http://json-schema.org/draft-07/schema#', 'title': title,
+            'definitions': {'foreign': FOREIGN}, **root}
