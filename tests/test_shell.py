@@ -85,3 +85,31 @@ def test_exit_discard_leaves_without_committing(terminal, cli):
     terminal.keys('Enter')
     terminal.wait_for(':~$ ')
     assert cli('compare').stdout.strip().startswith('No changes')
+
+
+def test_commit_confirm_confirm_and_rollback_in_the_shell(terminal, cli):
+    import time
+    terminal.type('configure')
+    terminal.keys('Enter')
+    for line in ('set service alpha port 81', 'commit', 'set service alpha port 82',
+                 'commit-confirm --seconds 2'):
+        terminal.type(line)
+        terminal.keys('Enter')
+    terminal.wait_for('2 seconds to confirm')
+    deadline = time.monotonic() + 20
+    while (cli.state('alpha') or {}).get('port') != '81':   # reverted by itself
+        assert time.monotonic() < deadline, terminal.screen()
+        time.sleep(0.2)
+    for line in ('set service alpha port 83', 'commit-confirm 5', 'confirm'):
+        terminal.type(line)
+        terminal.keys('Enter')
+    terminal.wait_for('Confirmed: the revert timer was stopped')
+    terminal.type('compare 0 1')
+    terminal.keys('Enter')
+    terminal.wait_for('+ port "83"')
+    terminal.type('rollback 1')
+    terminal.keys('Enter')
+    deadline = time.monotonic() + 20
+    while cli.state('alpha')['port'] != '81':
+        assert time.monotonic() < deadline, terminal.screen()
+        time.sleep(0.2)
