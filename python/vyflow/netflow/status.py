@@ -20,18 +20,17 @@ PROTOCOL_NAMES = {5: 'NetFlow v5', 9: 'NetFlow v9', 10: 'IPFIX'}
 HASH_METRIC_HINT = 2.0
 
 
-def collector_key(socket: SocketStat) -> str:
-    return socket.address
+def _rising(now: Optional[int], before: Optional[dict], key: str) -> bool:
+    """A counter rose since the last look (with no earlier look: since load)."""
+    return (now or 0) > (before or {}).get(key, 0)
 
 
 def collector_state(socket: SocketStat, previous: Optional[dict]) -> str:
     if not socket.connected:
         return 'unconnected'
-    before = previous or {}
-    if (socket.cberr or 0) > before.get('refused', 0 if previous else -1) and socket.cberr:
+    if _rising(socket.cberr, previous, 'refused'):
         return 'refusing'
-    if (socket.sndbuf_reached or 0) > before.get('sndbuf_reached', 0 if previous else -1) \
-            and socket.sndbuf_reached:
+    if _rising(socket.sndbuf_reached, previous, 'sndbuf_reached'):
         return 'dropping'
     return 'connected'
 
