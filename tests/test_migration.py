@@ -419,7 +419,6 @@ def vyos_configs(draw, version: int) -> ConfigNode:
         if draw(st.booleans()):
             tree.set(FLOW + path, draw(values))
 
-    netflow = ['netflow'] if version < 3 else []
     for name in draw(st.lists(_INTERFACES, max_size=3, unique=True)):
         tree.set(FLOW + (['netflow', 'interface'] if version == 3 else ['interface']), name,
                  replace=False)
@@ -433,7 +432,6 @@ def vyos_configs(draw, version: int) -> ConfigNode:
         maybe(['syslog-facility'], _FACILITIES)
         if draw(st.booleans()):
             tree.set(FLOW + ['disable-imt'])
-        netflow = ['netflow'] if draw(st.booleans()) else []
     if draw(st.booleans()) or version == 3:
         base = ['netflow']
         maybe(base + ['engine-id'], st.one_of(_number(0, 4294967295), st.builds(

@@ -276,3 +276,17 @@ def test_every_command_in_a_real_terminal(router):
             terminal.wait_for(expected)
     finally:
         terminal.close()
+
+
+def test_statistics_on_one_cpu_come_from_the_snmp_page(router):
+    """With one CPU the stat page has no per-CPU lines; the snmp page still does."""
+    configure(router)
+    stat = router.root / 'proc/net/stat/ipt_netflow'
+    stat.write_text(''.join(line for line in stat.read_text().splitlines(keepends=True)
+                            if not line.startswith('cpu') or line.startswith('cpu#')))
+    snmp = router.root / 'proc/net/stat/ipt_netflow_snmp'
+    snmp.write_text(''.join(line for line in snmp.read_text().splitlines(keepends=True)
+                            if not line.startswith('cpu1 ')))
+    rows = json.loads(router('show', 'flow-accounting', 'statistics', '--json').stdout)
+    assert [row['cpu'] for row in rows] == ['total', 0]
+    assert rows[1]['packets'] == 45

@@ -14,7 +14,6 @@ from typing import Iterator, Optional, Sequence
 
 from vyflow.configtree import ConfigNode
 from vyflow.configtree.diff import format_compare, format_marked
-from vyflow.configtree.render import render_tree
 from vyflow.definitions.model import Definitions
 from vyflow.errors import UncommittedChangesError
 from vyflow.locking import file_lock
@@ -85,7 +84,7 @@ class Session:
         working, running = self.store.working(), self.store.running()
         new, old = working.find(path), running.find(path)
         if new is None and old is None:
-            return f'Configuration under specified path is empty'
+            return 'Configuration under specified path is empty'
         if path and ((new is not None and new.values is not None)
                      or (old is not None and old.values is not None)):
             # A leaf: show its values, marked.
@@ -144,9 +143,6 @@ class Session:
         if not diff:
             return 'Nothing new to merge.'
         return f"{diff}\nMerge complete. Use 'commit' to make changes effective."
-
-    def render_working(self) -> str:
-        return render_tree(self.store.working())
 
 
 def _wrap(leaf: Optional[ConfigNode]) -> Optional[ConfigNode]:

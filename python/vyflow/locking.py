@@ -1,7 +1,8 @@
 """Inter-process locks on files under the run directory.
 
 The commit lock is taken non-blocking (or with a bounded wait): a second
-committer is told at once that another commit is in progress. The session
+committer (or ``restart flow-accounting``) is told at once that another commit
+is in progress. The session
 lock serialises short edits of the working config. Locks are ``flock``s, so
 they vanish with the process that held them — a killed commit never leaves a
 stale lock behind. Read-only commands take no lock at all.
@@ -42,18 +43,3 @@ def file_lock(path: Path, *, wait: float = 0.0, what: str = 'commit') -> Iterato
         yield
     finally:
         os.close(fd)
-
-
-def is_locked(path: Path) -> bool:
-    """True if some process holds the lock (used by op-mode restart)."""
-    try:
-        fd = os.open(path, os.O_RDWR)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False

@@ -18,6 +18,7 @@ from vyflow.errors import DataUnavailable, UnconfiguredSubsystem
 from vyflow.netflow import flowview, metrics, model, status
 from vyflow.netflow.kernel import Kernel
 from vyflow.netflow.procflows import top_flows
+from vyflow.netflow.procsnmp import parse_snmp
 from vyflow.netflow.procstat import parse_stat
 from vyflow.store import ConfigStore
 
@@ -72,14 +73,17 @@ def show_collectors(environment: RunEnvironment, raw: bool):
 
 
 def show_statistics(environment: RunEnvironment, raw: bool):
-    """Per-CPU packet, flow and drop counters."""
-    stat = _stat(Kernel(environment.paths))
-    rows = [stat.total] + stat.cpus if stat.total else stat.cpus
-    data = [{'cpu': 'total' if row.cpu is None else row.cpu, 'packets_per_second': row.pps,
-             'packets': row.packets, 'flows_created': row.new_flows, 'hash_metric': row.metric,
+    """Per-CPU packet, flow and drop counters, and their total. The per-CPU
+    rows come from the snmp page, which has them even on one CPU."""
+    kernel = Kernel(environment.paths)
+    stat = _stat(kernel)
+    snmp = parse_snmp(kernel.read_snmp() or '')
+    rows = ([('total', stat.total)] if stat.total else []) + [(row.cpu, row) for row in snmp.cpus]
+    data = [{'cpu': cpu, 'packets_per_second': row.pps, 'packets': row.packets,
+             'flows_created': row.new_flows, 'hash_metric': row.metric,
              'dropped_packets': row.drop_packets, 'dropped_maxflows': row.maxflows_errors,
              'dropped_no_memory': row.alloc_errors, 'truncated': row.truncated,
-             'fragments': row.frags} for row in rows]
+             'fragments': row.frags} for cpu, row in rows]
     if raw:
         return data
     header = f'{"CPU":<6}{"PPS":>9}{"PACKETS":>12}{"FLOWS":>10}{"METRIC":>8}{"DROPPED":>9}{"FULL":>7}'

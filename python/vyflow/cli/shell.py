@@ -61,7 +61,7 @@ class Shell:
             self._matches = words
         return self._matches[state] if state < len(self._matches) else None
 
-    def show_matches(self, substitution: str, matches: list[str], longest: int) -> None:
+    def show_matches(self, _substitution: str, _matches: list[str], _longest: int) -> None:
         """readline's display hook: print choices and hints with help text."""
         import readline
         line = readline.get_line_buffer()[:readline.get_endidx()]

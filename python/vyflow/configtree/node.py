@@ -178,15 +178,3 @@ class ConfigNode:
         node = parent.children.pop(path[-1])
         node.name = new_name
         parent.children[new_name] = node
-
-    def copy_node(self, source: Sequence[str], destination: Sequence[str]) -> None:
-        node = self.find(source)
-        if node is None:
-            raise KeyError(' '.join(source))
-        clone = node.copy()
-        clone.name = destination[-1]
-        self.ensure(destination[:-1]).children[destination[-1]] = clone
-
-    def get_subtree(self, path: Sequence[str]) -> Optional[ConfigNode]:
-        node = self.find(path)
-        return node.copy() if node is not None else None
