@@ -55,6 +55,16 @@ def build_tree(source: Path, destination: Path) -> Path:
 
 
 @pytest.fixture(scope='session')
+def project_build(tmp_path_factory) -> Path:
+    """The project's own definitions compiled from the current sources."""
+    from vyflow.definitions.build import build
+    out = tmp_path_factory.mktemp('project-build')
+    build(PROJECT_ROOT / 'interface-definitions', PROJECT_ROOT / 'op-mode-definitions',
+          PROJECT_ROOT / 'schema', out)
+    return out
+
+
+@pytest.fixture(scope='session')
 def engine_tree(tmp_path_factory) -> Path:
     return build_tree(ENGINE_DATA, tmp_path_factory.mktemp('engine-tree'))
 

@@ -22,7 +22,6 @@ from vyflow.base import ConfigWarning
 from vyflow.config import Config
 from vyflow.configtree import parse_config
 from vyflow.configtree.node import ConfigNode
-from vyflow.definitions.build import build
 from vyflow.definitions.model import Definitions
 from vyflow.errors import ConfigError
 from vyflow.jsonconfig import schema_problems
@@ -59,12 +58,9 @@ HOST = {
 
 
 @pytest.fixture(scope='module')
-def compiled(tmp_path_factory):
-    out = tmp_path_factory.mktemp('flow-definitions')
-    build(PROJECT_ROOT / 'interface-definitions', PROJECT_ROOT / 'op-mode-definitions',
-          PROJECT_ROOT / 'schema', out)
-    return Definitions.load(out / 'definitions.json'), json.loads(
-        (out / 'config.schema.json').read_text())
+def compiled(project_build):
+    return Definitions.load(project_build / 'definitions.json'), json.loads(
+        (project_build / 'config.schema.json').read_text())
 
 
 def read_flow_config(definitions, tree) -> FlowConfig:

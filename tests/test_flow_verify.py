@@ -12,11 +12,9 @@ import warnings
 
 import pytest
 
-from conftest import PROJECT_ROOT
 from vyflow.base import ConfigWarning
 from vyflow.config import Config
 from vyflow.configtree.node import ConfigNode
-from vyflow.definitions.build import build
 from vyflow.definitions.model import Definitions
 from vyflow.errors import ConfigError, ConfigErrors
 from vyflow.netflow import checks, model
@@ -44,12 +42,8 @@ HOST = {
 
 
 @pytest.fixture(scope='module')
-def definitions(tmp_path_factory):
-    """The real project definitions, compiled from the current sources."""
-    out = tmp_path_factory.mktemp('flow-definitions')
-    build(PROJECT_ROOT / 'interface-definitions', PROJECT_ROOT / 'op-mode-definitions',
-          PROJECT_ROOT / 'schema', out)
-    return Definitions.load(out / 'definitions.json')
+def definitions(project_build):
+    return Definitions.load(project_build / 'definitions.json')
 
 
 def tree_from_sets(definitions, lines, validate=True) -> ConfigNode:

@@ -6,8 +6,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import PROJECT_ROOT
-from vyflow.definitions.build import build
 from vyflow.definitions.model import Definitions
 from vyflow.errors import ConfigError
 from vyflow.jsonconfig import schema_problems, tree_from_dict
@@ -20,12 +18,9 @@ WORDS = ['system', 'flow-accounting', 'netflow', 'server', 'interface', 'port', 
 
 
 @pytest.fixture(scope='module')
-def compiled(tmp_path_factory):
-    out = tmp_path_factory.mktemp('fuzz-definitions')
-    build(PROJECT_ROOT / 'interface-definitions', PROJECT_ROOT / 'op-mode-definitions',
-          PROJECT_ROOT / 'schema', out)
-    return (Definitions.load(out / 'definitions.json'),
-            json.loads((out / 'config.schema.json').read_text()))
+def compiled(project_build):
+    return (Definitions.load(project_build / 'definitions.json'),
+            json.loads((project_build / 'config.schema.json').read_text()))
 
 
 words = st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=12)), max_size=8)
