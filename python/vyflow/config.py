@@ -112,7 +112,7 @@ class _DictBuilder:
     def key(self, name: str) -> str:
         return name.replace(*self.mangling) if self.mangling else name
 
-    def leaf(self, node: ConfigNode, definition: Optional[Definition]):
+    def leaf(self, node: ConfigNode, definition: Optional[Definition]) -> Union[dict, str, list]:
         if node.values is None:
             return {}
         if definition is not None and definition.multi or len(node.values) > 1:

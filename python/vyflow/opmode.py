@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import typing
 from types import ModuleType
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from vyflow.errors import IncorrectValue
 
@@ -41,7 +41,7 @@ def _convert(name: str, text: Optional[str], hint: Any) -> Any:
     return text
 
 
-def parse_arguments(function, argv: list[str]) -> dict:
+def parse_arguments(function: Callable, argv: list[str]) -> dict:
     """Map ``--name value`` words (or VyOS-style ``name value`` option words)
     onto the function's typed parameters."""
     hints = typing.get_type_hints(function)

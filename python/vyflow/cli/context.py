@@ -6,9 +6,14 @@ import os
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from vyflow.paths import Paths, Resources
+
+if TYPE_CHECKING:  # imported lazily at run time: cheap commands stay cheap
+    from vyflow.commit.engine import CommitEngine
+    from vyflow.definitions.model import Definitions
+    from vyflow.editing import Session
 
 
 @dataclass
@@ -25,12 +30,12 @@ class Context:
         return Resources.locate()
 
     @cached_property
-    def definitions(self):
+    def definitions(self) -> Definitions:
         from vyflow.definitions.model import Definitions
         return Definitions.load(self.resources.definitions)
 
     @cached_property
-    def session(self):
+    def session(self) -> Session:
         from vyflow.editing import Session
         return Session(self.paths, self.definitions)
 
@@ -58,7 +63,7 @@ class Context:
             logger.addHandler(handler)
             logger.setLevel(logging.INFO)
 
-    def engine(self):
+    def engine(self) -> CommitEngine:
         """A commit engine for this invocation."""
         from vyflow.commit.engine import CommitEngine
         from vyflow.config import RunEnvironment

@@ -13,6 +13,7 @@ from __future__ import annotations
 import shlex
 import socket
 import sys
+from typing import Optional
 
 from vyflow.cli.commands.run import load_op_tree
 from vyflow.cli.completion import Completer, format_help, split_line
@@ -47,7 +48,7 @@ class Shell:
         words, partial = split_line(line)
         return self.completer.complete(words, self.configure), partial
 
-    def readline_complete(self, text: str, state: int):
+    def readline_complete(self, text: str, state: int) -> Optional[str]:
         """readline's completer: called with state 0, 1, 2… until None."""
         import readline
         if state == 0:
@@ -106,7 +107,8 @@ class Shell:
         line = sys.stdin.readline()
         return line.rstrip('\n') if line else None
 
-    def execute(self, line: str):
+    def execute(self, line: str) -> Optional[str]:
+        """Run one line; 'quit' when the shell should end."""
         try:
             words = shlex.split(line)
         except ValueError as exc:
@@ -131,7 +133,7 @@ class Shell:
             self.failed = True
         return None
 
-    def _exit(self, words: list[str]):
+    def _exit(self, words: list[str]) -> Optional[str]:
         if not self.configure:
             return 'quit'
         if words[1:] == ['discard']:

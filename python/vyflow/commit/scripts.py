@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 from vyflow.configtree import ConfigNode
 from vyflow.definitions.model import Definition, Definitions
@@ -71,7 +71,8 @@ class _Instance(Definition):
 
 
 def affected_runs(definitions: Definitions, running: ConfigNode, proposed: ConfigNode,
-                  expand_variables, include_unchanged: bool = False) -> list[ScriptRun]:
+                  expand_variables: Callable[[str], str],
+                  include_unchanged: bool = False) -> list[ScriptRun]:
     """The owner subtrees that differ (or, with ``include_unchanged``, exist on
     either side), in the order their scripts must run."""
     runs = []

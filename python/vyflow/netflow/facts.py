@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from vyflow.netflow.features import ModuleInfo
+
+if TYPE_CHECKING:
+    from vyflow.netflow.kernel import Kernel
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ def interfaces_from_ip_json(data: list[dict]) -> dict[str, Interface]:
     return interfaces
 
 
-def gather(kernel, need_flowtables: bool) -> SystemFacts:
+def gather(kernel: Kernel, need_flowtables: bool) -> SystemFacts:
     """Read the facts a commit needs."""
     facts = SystemFacts(interfaces_from_ip_json(kernel.addresses()),
                         kernel.module_or_assumed(), dry_run=kernel.dry_run)

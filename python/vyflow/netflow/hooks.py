@@ -11,6 +11,10 @@ twice produces an empty payload.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vyflow.netflow.kernel import Kernel
 
 FAMILIES = ('ipv4', 'ipv6')
 TABLES = {'raw': ('PREROUTING', 'VYFLOW_INGRESS', '-i'),
@@ -95,6 +99,6 @@ def restore_payload(current: FamilyHooks, desired: FamilyHooks) -> str:
     return '\n'.join(sections) + '\n' if sections else ''
 
 
-def read_family(kernel, family: str) -> FamilyHooks:
+def read_family(kernel: Kernel, family: str) -> FamilyHooks:
     saved = kernel.iptables_save(family)  # one dump per family: process starts are costly
     return {table: parse_save(table, saved) for table in TABLES}

@@ -8,6 +8,8 @@ requires.
 
 from __future__ import annotations
 
+from typing import Optional
+
 from vyflow.netflow.procstat import StatSnapshot
 
 PREFIX = 'ipt_netflow'
@@ -22,7 +24,8 @@ class _Exposition:
         self.lines: list[str] = []
         self.declared: set[str] = set()
 
-    def add(self, name: str, kind: str, help_text: str, value, labels: dict = None) -> None:
+    def add(self, name: str, kind: str, help_text: str, value: Optional[float],
+            labels: Optional[dict] = None) -> None:
         if value is None:
             return
         full = f'{PREFIX}_{name}'

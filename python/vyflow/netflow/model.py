@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from vyflow.config import Config
 
 BASE = ['system', 'flow-accounting']
 NETFLOW = BASE + ['netflow']
@@ -125,7 +128,7 @@ def from_dict(data: dict, explicit: dict) -> FlowConfig:
     return config
 
 
-def read_config(config) -> Optional[FlowConfig]:
+def read_config(config: Config) -> Optional[FlowConfig]:
     """The typed config from a vyflow.config.Config; None when not configured.
     Defaults apply only under nodes that exist (netflow defaults only when
     netflow is configured)."""

@@ -12,11 +12,14 @@ runtime is the only reason for a reload, and the step says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from vyflow.netflow import dscp, hooks
 from vyflow.netflow.hooks import ABSENT, FAMILIES, TABLES
 from vyflow.netflow.state import SystemState
+
+if TYPE_CHECKING:
+    from vyflow.netflow.kernel import Kernel
 
 SETTING_ORDER = ('protocol', 'destination', 'sndbuf', 'active_timeout', 'inactive_timeout',
                  'maxflows', 'hashsize', 'sampler', 'aggregation', 'natevents', 'refresh_rate',
@@ -44,7 +47,7 @@ class Step:
             return dscp.nft_script(self.argument).splitlines()
         return []
 
-    def run(self, kernel) -> None:
+    def run(self, kernel: Kernel) -> None:
         kind, argument = self.kind, self.argument
         if kind == 'modprobe-conf':
             kernel.write_modprobe_conf(argument)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from vyflow.config import Config, RunEnvironment
+from vyflow.definitions.model import Definitions
 from vyflow.errors import UnconfiguredSubsystem
 from vyflow.locking import file_lock
 from vyflow.netflow import hooks
@@ -21,7 +22,8 @@ from vyflow.store import ConfigStore
 SCRIPT = 'system_flow-accounting.py'
 
 
-def restart(environment: RunEnvironment, definitions) -> tuple[ApplyReport, ApplyReport]:
+def restart(environment: RunEnvironment,
+            definitions: Definitions) -> tuple[ApplyReport, ApplyReport]:
     with file_lock(environment.paths.commit_lock, what='commit'):
         running = ConfigStore(environment.paths, definitions.component_versions).running()
         script = import_script(environment.resources.conf_mode_dir / SCRIPT, 'vyflow_conf_mode_')

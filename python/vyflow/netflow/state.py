@@ -8,10 +8,13 @@ mismatch is reported as ``path: desired X, current Y``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from vyflow.netflow import dscp, hooks
 from vyflow.netflow.hooks import ABSENT, FAMILIES, TABLES
+
+if TYPE_CHECKING:
+    from vyflow.netflow.kernel import Kernel
 
 
 @dataclass
@@ -28,7 +31,7 @@ class SystemState:
         return {table: self.hooks.get(family, {}).get(table, ABSENT) for table in TABLES}
 
 
-def read_current(kernel) -> SystemState:
+def read_current(kernel: Kernel) -> SystemState:
     """What the system holds now. In dry run no command runs: our hooks and
     nft table are taken as absent."""
     loaded = kernel.module_loaded()
@@ -47,7 +50,7 @@ def mismatches(desired: SystemState, current: SystemState) -> list[str]:
     """Every way ``current`` differs from ``desired``, as ``path: desired X, current Y``."""
     problems = []
 
-    def differ(path: str, want, have) -> None:
+    def differ(path: str, want: object, have: object) -> None:
         if want != have:
             problems.append(f'{path}: desired {want!r}, current {have!r}')
 

@@ -9,10 +9,14 @@ original error is reported (with whatever could not be restored, if anything).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from vyflow.errors import ApplyError, VerificationError
 from vyflow.netflow.plan import Step, plan
 from vyflow.netflow.state import SystemState, mismatches, read_current
+
+if TYPE_CHECKING:
+    from vyflow.netflow.kernel import Kernel
 
 
 @dataclass
@@ -55,7 +59,7 @@ class ApplyReport:
         return '\n'.join(lines)
 
 
-def apply_state(kernel, desired: SystemState) -> ApplyReport:
+def apply_state(kernel: Kernel, desired: SystemState) -> ApplyReport:
     """Bring the system to ``desired``, or leave it exactly as it was."""
     snapshot = read_current(kernel)
     steps = plan(snapshot, desired, kernel.writable())
@@ -89,7 +93,7 @@ def _restorable(snapshot: SystemState) -> SystemState:
                        snapshot.marks, snapshot.conntrack_events, snapshot.remembered)
 
 
-def restore(kernel, snapshot: SystemState) -> list[str]:
+def restore(kernel: Kernel, snapshot: SystemState) -> list[str]:
     """Return the system to ``snapshot``; what could not be restored."""
     snapshot = _restorable(snapshot)
     problems = []
