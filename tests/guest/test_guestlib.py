@@ -132,3 +132,21 @@ def test_replay_into_nfacctd(factory):
     flows = nfacctd.wait_flows(lambda fl: len(fl) >= 22, timeout=15)
     assert len(flows) == 22
     assert len(find(flows, src='2001:db8:1::2', dport=8080, proto=6)) == 1
+
+
+@needs_nfdump
+def test_replay_natevents_into_nfcapd(factory):
+    """NEL records of the full build (MASQUERADE on vr-h2): 7 creates, 7 deletes
+    (as in export/ipfix-natevents.nfdump-raw.txt)."""
+    nfcapd = factory.nfcapd()
+    assert pcap.replay(os.path.join(FIXTURES, 'export', 'ipfix-natevents.pcap'), nfcapd.port)
+    flows = nfcapd.wait_flows(lambda fl: len(fl) >= 48, timeout=15)
+    events = collectors.nat_events(flows)
+    assert [e['event'] for e in events].count('create') == 7
+    assert [e['event'] for e in events].count('delete') == 7
+    tcp = [e for e in events if e['proto'] == 6 and e['dport'] == 8080 and e['sport'] == 48564]
+    assert [e['event'] for e in tcp] == ['create', 'delete']
+    assert tcp[0] == {'event': 'create', 'proto': 6, 'src': '10.1.1.2', 'sport': 48564,
+                      'dst': '203.0.113.2', 'dport': 8080, 'xlt_src': '203.0.113.1',
+                      'xlt_sport': 48564, 'xlt_dst': '203.0.113.2', 'xlt_dport': 8080}
+    assert all(f['packets'] == 0 for f in flows if 'nat_event_id' in f['raw'])

@@ -11,6 +11,13 @@ Fixtures (see tests/guest/README.md for the full API):
               .load(**params) .unload() .rules (firewall.Rules)
   kernel_log  KernelLog started at the beginning of the test (.new())
   workdir     a per-test directory for files
+  module_build  (autouse) which ipt_NETFLOW build `modprobe` loads for the test:
+              Debian's DKMS build or setup-host's full-featured variant
+              (guestlib.builds).  Chosen by, first to last:
+                @pytest.mark.parametrize('module_build', BUILDS, indirect=True)
+                @pytest.mark.ipt_netflow_build('debian')   (pins a test)
+                --ipt-netflow-build=debian|full            (default: debian)
+              A missing variant fails the test with setup-host's reason.
 """
 import os
 import shutil
@@ -22,12 +29,24 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from guestlib import PROJECT_ROOT, cmd, firewall, in_guest, module  # noqa: E402
+from guestlib.builds import BUILDS, DEBIAN, BuildUnavailable, Builds, Variant  # noqa: E402
 from guestlib.collectors import Collectors  # noqa: E402
 from guestlib.topology import Topology  # noqa: E402
 
 # The project's own library, for tests that import vyflow directly.
 sys.path.insert(0, os.path.join(PROJECT_ROOT, 'python'))
 VYFLOW = os.path.join(PROJECT_ROOT, 'bin', 'vyflow')
+
+
+def pytest_addoption(parser):
+    parser.addoption('--ipt-netflow-build', choices=BUILDS, default=DEBIAN,
+                     help='ipt_NETFLOW build for tests that do not choose one: Debian\'s '
+                          'DKMS build (default) or the full-featured variant setup-host builds')
+
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'ipt_netflow_build(name): run the test with this '
+                            'ipt_NETFLOW build (debian or full) whatever --ipt-netflow-build says')
 
 
 def pytest_collection_modifyitems(config, items):
@@ -41,7 +60,9 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_report_header(config):
     if in_guest():
-        return ['guest kernel %s, ipt_NETFLOW %s' % (os.uname().release, _module_file())]
+        return ['guest kernel %s, ipt_NETFLOW %s' % (os.uname().release, _module_file()),
+                'full-featured variant: %s' % Variant().describe(),
+                'default build: %s' % config.getoption('--ipt-netflow-build')]
     return []
 
 
@@ -136,3 +157,26 @@ def netflow():
 @pytest.fixture
 def kernel_log():
     return module.KernelLog()
+
+
+@pytest.fixture(scope='session')
+def module_builds(session_dir):
+    builds = Builds(os.path.join(session_dir, 'builds'), unload=lambda: Netflow().cleanup())
+    yield builds
+    builds.use(DEBIAN)
+
+
+@pytest.fixture(autouse=True)
+def module_build(request, module_builds):
+    """The ipt_NETFLOW build this test runs with ('debian' or 'full'); see the
+    module docstring for how it is chosen."""
+    name = getattr(request, 'param', None)
+    if name is None:
+        marker = request.node.get_closest_marker('ipt_netflow_build')
+        name = marker.args[0] if marker else request.config.getoption('--ipt-netflow-build')
+    try:
+        module_builds.use(name)
+    except BuildUnavailable as exc:
+        pytest.fail('%s.  Deselect these tests with -k "not full" to run without it.' % exc,
+                    pytrace=False)
+    return name

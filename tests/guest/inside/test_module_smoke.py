@@ -9,6 +9,7 @@ import os
 import pytest
 
 from guestlib import module, traffic
+from guestlib.builds import FULL_TAGS
 from guestlib.collectors import describe, find
 from guestlib.mix import expected_flows, send_mix
 
@@ -26,6 +27,7 @@ def module_address():
     return None
 
 
+@pytest.mark.ipt_netflow_build('debian')
 def test_module_is_debians_dkms_build():
     path = module.module_file()
     assert path == '/lib/modules/%s/updates/dkms/ipt_NETFLOW.ko' % os.uname().release
@@ -35,6 +37,7 @@ def test_module_is_debians_dkms_build():
     assert 'aggregation' not in params and 'natevents' not in params
 
 
+@pytest.mark.ipt_netflow_build('debian')
 def test_load_with_parameters_and_feature_tags(netflow):
     netflow.load(protocol=9, destination='127.0.0.1:2999', active_timeout=300,
                  inactive_timeout=7)
@@ -60,6 +63,32 @@ def test_load_with_parameters_and_feature_tags(netflow):
     netflow.unload()
     assert not module.is_loaded()
     assert not os.path.exists(module.STAT)
+
+
+@pytest.mark.ipt_netflow_build('full')
+def test_full_variant_loads_with_every_feature(netflow, kernel_log):
+    """setup-host's variant sits where Debian's file was and loads with the
+    parameters of every optional feature (each one unknown to Debian's build)."""
+    path = module.module_file()
+    assert path == '/lib/modules/%s/updates/dkms/ipt_NETFLOW.ko' % os.uname().release
+    params = module.modinfo_parameters()
+    assert {'aggregation', 'natevents', 'sampler', 'snmp_rules'} <= set(params), params
+    netflow.load(protocol=10, destination='127.0.0.1:2999', natevents=1, sampler='hash:4',
+                 aggregation='10.0.0.0/8=16,1024-65535=1024', snmp_rules='eth:100')
+    st = module.stat()
+    assert st['tags'] == FULL_TAGS
+    sysctls = module.sysctls()
+    assert (sysctls['natevents'], sysctls['sampler'], sysctls['aggregation'],
+            sysctls['snmp-rules']) == ('1', 'hash:4', '10.0.0.0/8=16,1024-65535=1024', 'eth:100')
+    assert 'Flow sampling mode hash one-out-of 4.' in st['text']
+    assert 'Natevents enabled, count start 0, stop 0.' in st['text']
+    assert 'aggr#0 net: match 10.0.0.0/8 strip 16 (usage 0)' in st['text']
+    assert 'aggr#0 port: ports 1024-65535 replace 1024 (usage 0)' in st['text']
+    log = kernel_log.new()
+    assert 'ipt_NETFLOW: enable natevents.' in log
+    assert 'unknown parameter' not in log
+    netflow.unload()
+    assert 'ipt_NETFLOW: disable natevents.' in kernel_log.new()
 
 
 @pytest.mark.parametrize('protocol', [5, 9, 10], ids=['v5', 'v9', 'ipfix'])

@@ -5,11 +5,13 @@ firewall and real collectors (nfcapd, nfacctd) are then read back directly.
 """
 
 import os
+import re
 
 import pytest
 
-from guestlib import module, traffic
-from guestlib.collectors import describe, find
+from guestlib import cmd, module, traffic
+from guestlib.builds import BUILDS, DEBIAN
+from guestlib.collectors import describe, find, nat_events
 from guestlib.mix import expected_flows, send_mix
 from guestlib.vyflow import MODPROBE_CONF, Vyflow, firewall_text, our_rules
 
@@ -264,33 +266,137 @@ FEATURES = {
                              f'{NF} aggregation port 1024-65535 to 1024']),
     'samp-h': ('hash sampling', [f'{NF} sampling-rate 2', f'{NF} sampling-mode hash']),
 }
+CONNTRACK_EVENTS = '/proc/sys/net/netfilter/nf_conntrack_events'
 
 
 @pytest.mark.parametrize('tag', sorted(FEATURES))
-def test_build_features_are_used_or_refused(vyflow, topology, collectors, tag):
-    """Whatever the loaded build offers is exercised; what it lacks is refused
-    at commit with the build-feature error (Debian's build lacks all three)."""
+@pytest.mark.parametrize('module_build', BUILDS, indirect=True)
+def test_build_features_are_used_or_refused(vyflow, netflow, topology, collectors, tag,
+                                            module_build):
+    """Debian's build lacks natevents, aggregation and the hash sampler: the
+    commit is refused with the build-feature error and nothing changes.  The
+    full-featured variant (setup-host) has them: each is used for real."""
     nfcapd = collectors.nfcapd()
     vyflow.configure(*base_config(nfcapd.port, version=10))
-    available = tag in module.feature_tags()
+    tags = module.feature_tags()
     name, lines = FEATURES[tag]
-    result = vyflow.configure(*lines, check=False)
-    if not available:
+    if module_build == DEBIAN:
+        assert tag not in tags, tags
+        before = settings()
+        result = vyflow.configure(*lines, check=False)
         assert result.code != 0 and 'was built without' in result.out + result.err, result
         assert 'Commit failed' in result.out + result.err
+        assert settings() == before
         return
-    assert result.code == 0, result
+    assert tag in tags, f'the full-featured build lacks {name}: {tags}'
     if tag == 'nel':
-        assert module.sysctl('natevents') == '1'
-        with open('/proc/sys/net/netfilter/nf_conntrack_events') as handle:
-            assert handle.read().strip() == '1'
+        check_natevents(vyflow, netflow, topology, nfcapd, lines)
     elif tag == 'aggr':
-        assert module.sysctl('aggregation') == '10.0.0.0/8=16,1024-65535=1024'
-        sent = traffic.tcp(topology.h1.netns, topology.h2.v4, nbytes=2000)
-        aggregated = find(module.cached_flows(), src='10.1.0.0', proto=6)
-        assert aggregated or find(module.cached_flows(), sport=1024), (sent, module.cached_flows())
+        check_aggregation(vyflow, topology, nfcapd, lines)
     else:
-        assert module.sysctl('sampler') == 'hash:2'
+        check_hash_sampling(vyflow, topology, nfcapd, lines)
+
+
+def check_natevents(vyflow, netflow, topology, nfcapd, lines):
+    """NAT events of a MASQUERADEd connection reach the collector as IPFIX NEL
+    records; vyflow turns conntrack events on (=1) and restores the old value."""
+    h1, h2 = topology.h1, topology.h2
+    cmd.run(['modprobe', 'nf_conntrack'])
+    cmd.write(CONNTRACK_EVENTS, '0\n')          # an operator's own (non-default) value
+    vyflow.configure(*lines)
+    assert module.sysctl('natevents') == '1'
+    assert cmd.read(CONNTRACK_EVENTS).strip() == '1'
+    netflow.rules.add(['-t', 'nat', '-A', 'POSTROUTING', '-o', h2.router_if, '-j', 'MASQUERADE'])
+    try:
+        sent = traffic.tcp(h1.netns, h2.v4, nbytes=2000)
+        cmd.run(['conntrack', '-F'], check=False)   # destroy: the delete events
+        vyflow.run('clear', 'flow-accounting', 'flows')
+        ours = dict(proto=6, src=h1.v4, sport=sent['sport'], dst=h2.v4, dport=8080)
+
+        def events_of(flows):
+            return find(nat_events(flows), **ours)
+        flows = nfcapd.wait_flows(lambda fl: len(events_of(fl)) >= 2)
+        events = events_of(flows)
+        where = f'NAT events {nat_events(flows)} among:\n{describe(flows)}'
+        assert sorted(e['event'] for e in events) == ['create', 'delete'], where
+        for event in events:
+            assert (event['xlt_src'], event['xlt_dst'], event['xlt_dport']) == (
+                h2.router_v4, h2.v4, 8080), where
+            assert event['xlt_sport'] > 0, where
+        status = vyflow.show_json('flow-accounting')['natevents']
+        assert status['enabled'] and status['conntrack_events'] == '1', status
+        assert status['start_events'] >= 1 and status['stop_events'] >= 1, status
+    finally:
+        netflow.rules.clear()
+        cmd.run(['conntrack', '-F'], check=False)   # no NAT binding outlives the rule
+    vyflow.configure('delete system flow-accounting netflow natevents')
+    assert module.sysctl('natevents') == '0'
+    assert cmd.read(CONNTRACK_EVENTS).strip() == '0'       # the operator's value is back
+
+
+AGGREGATED_H1 = '10.1.0.0'       # 10.1.1.2 in 10.0.0.0/8, cut to /16
+AGGREGATED_PORT = 1024           # every port in 1024-65535
+
+
+def check_aggregation(vyflow, topology, nfcapd, lines):
+    """Flows from h1 are keyed by 10.1.0.0 and port 1024 (both ends: 8080 is
+    in the range too): two connections become one flow, in the cache and at
+    the collector.  ICMP keeps its type/code."""
+    h1, h2 = topology.h1, topology.h2
+    vyflow.configure(*lines)
+    rules = '10.0.0.0/8=16,1024-65535=1024'
+    assert module.sysctl('aggregation') == rules and module.parameter('aggregation') == rules
+    first = traffic.tcp(h1.netns, h2.v4, nbytes=3000)
+    second = traffic.tcp(h1.netns, h2.v4, nbytes=4000)
+    assert first['sport'] != second['sport']
+    traffic.ping(h1.netns, h2.v4, count=2)
+    cached = module.cached_flows()
+    tcp = dict(proto=6, src=AGGREGATED_H1, sport=AGGREGATED_PORT, dst=h2.v4,
+               dport=AGGREGATED_PORT)
+    icmp = dict(proto=1, src=AGGREGATED_H1, dst=h2.v4, dport=8 * 256)
+    where = f'cached flows: {cached}'
+    assert len(find(cached, **tcp)) == 1, where
+    assert find(cached, **tcp)[0]['bytes'] > 3000 + 4000, where   # both connections
+    assert len(find(cached, **icmp)) == 1 and find(cached, **icmp)[0]['packets'] == 2, where
+    assert find(cached, src=h1.v4) == [], where                   # nothing unaggregated
+    text = module.stat()['text']
+    assert re.search(r'aggr#0 net: match 10\.0\.0\.0/8 strip 16 \(usage [1-9]', text), text
+    assert re.search(r'aggr#0 port: ports 1024-65535 replace 1024 \(usage [1-9]', text), text
+    expected = find(cached, **tcp)[0]
+    vyflow.run('clear', 'flow-accounting', 'flows')
+    flows = nfcapd.wait_flows(lambda fl: find(fl, **tcp) and find(fl, **icmp))
+    assert len(find(flows, **tcp)) == 1, describe(flows)
+    assert (find(flows, **tcp)[0]['packets'], find(flows, **tcp)[0]['bytes']) == (
+        expected['packets'], expected['bytes']), describe(flows)
+    assert find(flows, src=h1.v4) == [], describe(flows)
+
+
+def check_hash_sampling(vyflow, topology, nfcapd, lines):
+    """hash:2 keeps or drops whole flows (by a hash of the flow key): of 16 UDP
+    flows of 3 datagrams each, some are cached with all 3 packets, the others
+    not at all, and the collector gets exactly the kept ones."""
+    h1, h2 = topology.h1, topology.h2
+    vyflow.configure(*lines)
+    assert module.sysctl('sampler') == 'hash:2' and module.parameter('sampler') == 'hash:2'
+    text = module.stat()['text']
+    assert 'Flow sampling mode hash one-out-of 2.' in text, text
+    status = vyflow.show_json('flow-accounting')['sampler']
+    assert (status['mode'], status['interval']) == ('hash', 2), status
+    ports = [traffic.udp(h1.netns, h2.v4, size=24, count=3)['sport'] for _ in range(16)]
+    cached = module.cached_flows()
+    kept = {f['sport']: f['packets'] for f in cached
+            if f['proto'] == 17 and f['src'] == h1.v4 and f['sport'] in ports}
+    where = f'kept {kept} of {ports}; cache: {cached}'
+    assert 0 < len(kept) < len(ports), where      # all or none: chance 2 ** -15
+    assert set(kept.values()) == {3}, where        # a flow is sampled whole
+    counts = re.search(r'Pkts selected (\d+), discarded (\d+)\.', module.stat()['text'])
+    assert counts, module.stat()['text']
+    selected, discarded = map(int, counts.groups())
+    assert selected >= 3 * len(kept) and discarded >= 3 * (len(ports) - len(kept)), counts[0]
+    vyflow.run('clear', 'flow-accounting', 'flows')
+    mine = dict(proto=17, src=h1.v4, sport=lambda port: port in ports)
+    flows = nfcapd.wait_flows(lambda fl: len(find(fl, **mine)) >= len(kept))
+    assert {f['sport']: f['packets'] for f in find(flows, **mine)} == kept, describe(flows)
 
 
 def test_restart_reloads_with_the_committed_settings(vyflow, topology, collectors):
@@ -303,3 +409,30 @@ def test_restart_reloads_with_the_committed_settings(vyflow, topology, collector
     assert module.stat()['flows_active'] == 0         # a fresh module: the cache was reloaded
     assert snapshot() == committed                    # same settings, hooks and options file
     assert module.parameter('active_timeout') == '321'
+
+
+OFFLOAD_TABLE = 'vyflow_test_offload'
+
+
+def test_flowtable_offload_is_warned_and_really_bypasses_the_hooks(vyflow, topology, collectors):
+    """An nftables flowtable on an accounted interface takes established
+    connections to the fast path, ahead of PREROUTING: the commit warns, and
+    the module indeed sees only the packets before the offload."""
+    h1, h2 = topology.h1, topology.h2
+    cmd.run(['nft', '-f', '-'], input=(
+        f'table inet {OFFLOAD_TABLE} {{\n'
+        f'  flowtable fast {{ hook ingress priority 0; devices = {{ vr-h1, vr-h2 }}; }}\n'
+        f'  chain forward {{ type filter hook forward priority 0; policy accept;\n'
+        f'    meta l4proto tcp flow add @fast\n'
+        f'  }}\n'
+        f'}}\n'))
+    try:
+        result = vyflow.configure(*base_config(collectors.nfcapd().port))
+        assert ('vr-h1 use nftables flowtable offload: offloaded traffic bypasses the '
+                'accounting hooks') in result.out + result.err, result
+        nbytes = 400000
+        sent = traffic.tcp(h1.netns, h2.v4, nbytes=nbytes)
+        ours = find(module.cached_flows(), proto=6, src=h1.v4, sport=sent['sport'])
+        assert len(ours) == 1 and ours[0]['bytes'] < nbytes // 2, (sent, ours)
+    finally:
+        cmd.run(['nft', 'delete', 'table', 'inet', OFFLOAD_TABLE])

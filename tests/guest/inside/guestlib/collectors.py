@@ -94,6 +94,34 @@ def decode_nfdump_json(text):
     return [normalize_nfdump(r) for r in json.loads(text) if r.get('type', 'FLOW') == 'FLOW']
 
 
+NAT_EVENT_NAMES = {1: 'create', 2: 'delete'}
+
+
+def nat_events(flows):
+    """The NAT event records (IPFIX/v9 NEL, natEvent 230) among nfcapd flow dicts.
+
+    nfdump decodes them as FLOW records with zero packets and the post-NAT
+    tuple in src4_xlt_ip / src_xlt_port / dst4_xlt_ip / dst_xlt_port.
+    Returns dicts: event ('create', 'delete' or the number), proto, src, sport,
+    dst, dport (pre-NAT), xlt_src, xlt_sport, xlt_dst, xlt_dport (post-NAT).
+    """
+    events = []
+    for flow in flows:
+        rec = flow['raw']
+        if flow['collector'] != 'nfcapd' or 'nat_event_id' not in rec:
+            continue
+        number = int(rec['nat_event_id'])
+        events.append({
+            'event': NAT_EVENT_NAMES.get(number, number), 'proto': flow['proto'],
+            'src': flow['src'], 'sport': flow['sport'], 'dst': flow['dst'],
+            'dport': flow['dport'],
+            'xlt_src': rec.get('src4_xlt_ip') or rec.get('src6_xlt_ip'),
+            'xlt_sport': int(rec.get('src_xlt_port', 0)),
+            'xlt_dst': rec.get('dst4_xlt_ip') or rec.get('dst6_xlt_ip'),
+            'xlt_dport': int(rec.get('dst_xlt_port', 0))})
+    return events
+
+
 def decode_nfdump_file(path, netns=None):
     proc = cmd.run(['nfdump', '-r', path, '-o', 'json'], netns=netns, timeout=60)
     return decode_nfdump_json(proc.stdout)
