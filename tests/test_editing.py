@@ -2,6 +2,10 @@
 
 import json
 
+import pytest
+
+from conftest import Cli
+
 ALPHA = ['set', 'service', 'alpha']
 
 
@@ -135,3 +139,16 @@ def test_concurrent_setters_do_not_lose_edits(cli):
     assert all(p.wait(timeout=60) == 0 for p in processes)
     shown = cli('show').stdout
     assert all(f'address "192.0.2.{n}"' in shown for n in range(1, 9))
+
+
+@pytest.mark.parametrize('words, missing', [(('show',), 'definitions.json'),
+                                            (('run', 'show', 'version'), 'op-definitions.json'),
+                                            ((), 'definitions.json')])
+def test_unbuilt_tree_says_run_make_instead_of_a_traceback(tmp_path, words, missing):
+    """A checkout (or a broken installation) without its compiled definitions."""
+    unbuilt = tmp_path / 'checkout'
+    (unbuilt / 'build').mkdir(parents=True)
+    result = Cli(tmp_path / 'root', unbuilt)(*words, check=False, input='')
+    assert result.returncode == 1
+    assert result.stderr.strip() == (f'{unbuilt}/build/{missing} is missing: run "make" in the '
+                                      'source tree, or reinstall the vyos-flow-accounting package')

@@ -45,6 +45,10 @@ class ConfigParseError(VyflowError):
         self.reason = message
 
 
+class ResourceError(VyflowError):
+    """A compiled file vyflow ships (definitions, schema) is missing: build or reinstall."""
+
+
 class DefinitionError(VyflowError):
     """An interface/op-mode definition file is invalid: fix it (a build error)."""
 

@@ -16,6 +16,7 @@ from vyflow.configtree import ConfigNode
 from vyflow.definitions.config_schema import VALIDATOR_KEYWORD
 from vyflow.definitions.model import Definition, Definitions
 from vyflow.errors import ConfigError
+from vyflow.paths import read_compiled
 
 
 def _validator_class():
@@ -51,7 +52,7 @@ def load_json_config(path: Path, schema_path: Path, definitions: Definitions) ->
         raise ConfigError(f'{path}: cannot read: {exc}') from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f'{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}') from None
-    schema = json.loads(schema_path.read_text(encoding='utf-8'))
+    schema = read_compiled(schema_path)
     problems = schema_problems(data, schema)
     if problems:
         raise ConfigError(f'{path} does not match the configuration schema:\n'

@@ -16,10 +16,13 @@ the installation prefix (``/usr/share/vyflow``, ``/usr/libexec/vyflow``).
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
+
+from vyflow.errors import ResourceError
 
 ROOT_ENV = 'VYFLOW_ROOT'
 
@@ -56,9 +59,11 @@ class Paths:
 
 
 def _source_tree() -> Optional[Path]:
-    """The checkout this library runs from, if any (it has a build/ dir)."""
+    """The checkout this library runs from, if any: it has the definitions'
+    sources (built or not: an unbuilt checkout must say "run make", not look
+    for an installation that is not there)."""
     candidate = Path(__file__).resolve().parents[2]
-    return candidate if (candidate / 'build' / 'definitions.json').is_file() else None
+    return candidate if (candidate / 'interface-definitions').is_dir() else None
 
 
 @dataclass(frozen=True)
@@ -106,3 +111,15 @@ class Resources:
         return (word.replace('${vyos_conf_scripts_dir}', str(self.conf_mode_dir))
                     .replace('${vyos_op_scripts_dir}', str(self.op_mode_dir))
                     .replace('${vyos_completion_dir}', str(self.completion_dir)))
+
+
+def read_compiled(path: Path) -> Any:
+    """A compiled resource (definitions, schema); a missing or unreadable one
+    says how to get it instead of ending in a traceback."""
+    try:
+        with open(path, encoding='utf-8') as handle:
+            return json.load(handle)
+    except (OSError, ValueError) as exc:
+        reason = 'is missing' if isinstance(exc, FileNotFoundError) else f'cannot be read ({exc})'
+        raise ResourceError(f'{path} {reason}: run "make" in the source tree, or reinstall '
+                            'the vyos-flow-accounting package') from None

@@ -83,5 +83,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from vyflow.cli.shell import Shell
             return Shell(context).loop()
         return dispatch(context, words)
+    except VyflowError as exc:        # before any command runs: the tool itself is not ready
+        context.warn(str(exc))
+        return exc.exit_code
     except KeyboardInterrupt:
         return 130

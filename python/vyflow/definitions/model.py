@@ -8,13 +8,13 @@ match the whole value, validators run in-process).
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
 from vyflow.errors import ConfigPathError, ValueValidationError
+from vyflow.paths import read_compiled
 
 _CONTROL = re.compile(r'[\x00-\x1f\x7f]')
 _regex_cache: dict[str, re.Pattern] = {}
@@ -114,8 +114,7 @@ class Definitions:
 
     @classmethod
     def load(cls, path: Path) -> Definitions:
-        with open(path, encoding='utf-8') as handle:
-            return cls(json.load(handle))
+        return cls(read_compiled(path))
 
     def lookup(self, path: Sequence[str]) -> Optional[Definition]:
         """The definition for a config path (tag values included), or None."""

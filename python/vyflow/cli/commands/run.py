@@ -10,12 +10,12 @@ runs as a subprocess with an argument list. ``--json`` anywhere selects raw
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Optional
 
 from vyflow.cli.context import Context
 from vyflow.errors import IncorrectValue
+from vyflow.paths import read_compiled
 
 
 @dataclass
@@ -26,8 +26,7 @@ class OpCommand:
 
 
 def load_op_tree(context: Context) -> dict:
-    with open(context.resources.op_definitions, encoding='utf-8') as handle:
-        return json.load(handle)['tree']
+    return read_compiled(context.resources.op_definitions)['tree']
 
 
 def _options(entry: dict, words: list[str]) -> list[str]:
