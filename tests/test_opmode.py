@@ -52,6 +52,8 @@ def router(tmp_path):
             subprocess.run(['ip', '-n', name, 'link', 'add', interface, 'index', str(index),
                             'type', 'veth', 'peer', 'name', f'peer{number}', 'index',
                             str(100 + number)], check=True)
+            for end in (interface, f'peer{number}'):
+                subprocess.run(['ip', '-n', name, 'link', 'set', end, 'up'], check=True)
         instance = Router(tmp_path / 'root', name)
         instance.capture('proc/stat-v9-traffic.txt')
         yield instance
@@ -78,7 +80,7 @@ def test_show_reports_module_export_and_interfaces(router):
     assert 'Flows:        22 active, peak 22, max 2000000, 1968 KiB' in text
     assert 'NAT events:   off (start 0, stop 0)' in text
     assert '127.0.0.1:2055   connected' in text
-    assert 'Interfaces:   vr-h1 (ingress+egress), vr-h2 (ingress+egress)' in text
+    assert 'Interfaces:   vr-h1 (ingress+egress, up), vr-h2 (ingress+egress, up)' in text
     data = json.loads(router('show', 'flow-accounting', '--json').stdout)
     assert set(data) == {'module', 'configured', 'protocol', 'timeouts', 'sampler', 'natevents',
                          'flows', 'hash', 'rates', 'drops', 'export', 'collectors',
@@ -89,6 +91,20 @@ def test_show_reports_module_export_and_interfaces(router):
         'attempts': None, 'sndbuf': 212992, 'filled': 1, 'peak': 1, 'sndbuf_reached': 0,
         'connect_errors': 0, 'refused': 0, 'other_errors': 0}
     assert data['hints'] == []
+
+
+def test_interfaces_down_or_gone_are_shown_with_a_hint(router):
+    configure(router)
+    subprocess.run(['ip', '-n', router.netns, 'link', 'set', 'vr-h1', 'down'], check=True)
+    subprocess.run(['ip', '-n', router.netns, 'link', 'del', 'vr-h2'], check=True)
+    data = json.loads(router('show', 'flow-accounting', '--json').stdout)
+    assert data['interfaces'] == [
+        {'name': 'vr-h1', 'directions': ['ingress', 'egress'], 'state': 'down'},
+        {'name': 'vr-h2', 'directions': ['ingress', 'egress'], 'state': 'missing'}]
+    text = router('show', 'flow-accounting').stdout
+    assert 'Interfaces:   vr-h1 (ingress+egress, down), vr-h2 (ingress+egress, missing)' in text
+    assert 'Hint: Interface vr-h1 is down: no traffic passes it' in text
+    assert 'Hint: Interface vr-h2 does not exist: nothing is accounted on it' in text
 
 
 def test_debian_build_and_sampler(router):

@@ -15,7 +15,7 @@ from vyflow.atomicfile import read_text, write_atomic
 from vyflow.config import Config, RunEnvironment
 from vyflow.definitions.model import Definitions
 from vyflow.errors import DataUnavailable, UnconfiguredSubsystem
-from vyflow.netflow import flowview, metrics, model, status
+from vyflow.netflow import flowview, links, metrics, model, status
 from vyflow.netflow.kernel import Kernel
 from vyflow.netflow.procflows import top_flows
 from vyflow.netflow.procsnmp import parse_snmp
@@ -52,7 +52,8 @@ def _status(environment: RunEnvironment) -> dict:
     stat = _stat(kernel)
     samples = environment.paths.run_dir / 'collector-samples.json'
     previous = json.loads(read_text(samples) or '{}')
-    data = status.build(stat, config, previous, kernel.read_conntrack_events())
+    data = status.build(stat, config, previous, kernel.read_conntrack_events(),
+                        links.link_states(config.interfaces))
     write_atomic(samples, json.dumps(status.sample(stat)))
     return data
 

@@ -55,11 +55,12 @@ def sample(stat: StatSnapshot) -> dict:
             for socket in stat.sockets if socket.connected}
 
 
-def _interfaces(config: Optional[FlowConfig]) -> list[dict]:
+def _interfaces(config: Optional[FlowConfig], links: dict[str, str]) -> list[dict]:
     if config is None:
         return []
     directions = ['ingress', 'egress'] if config.egress else ['ingress']
-    return [{'name': name, 'directions': directions} for name in config.interfaces]
+    return [{'name': name, 'directions': directions, 'state': links.get(name, 'unknown')}
+            for name in config.interfaces]
 
 
 def hints(data: dict) -> list[str]:
@@ -82,6 +83,13 @@ def hints(data: dict) -> list[str]:
     if data['drops'] and data['drops']['maxflows']:
         out.append(f'{data["drops"]["maxflows"]} packets were not accounted because the cache '
                    'was full: raise "netflow max-flows"')
+    for interface in data['interfaces']:
+        if interface['state'] == 'missing':
+            out.append(f'Interface {interface["name"]} does not exist: nothing is accounted on '
+                       'it until it is created')
+        elif interface['state'] not in ('up', 'unknown'):
+            out.append(f'Interface {interface["name"]} is {interface["state"]}: no traffic '
+                       'passes it')
     natevents = data['natevents']
     if natevents and natevents['enabled'] and natevents['conntrack_events'] != '1':
         out.append('NAT events are on but net.netfilter.nf_conntrack_events is not 1: no NAT '
@@ -90,8 +98,9 @@ def hints(data: dict) -> list[str]:
 
 
 def build(stat: StatSnapshot, config: Optional[FlowConfig], previous: dict,
-          conntrack_events: Optional[str]) -> dict:
-    """The whole status as JSON-ready data."""
+          conntrack_events: Optional[str], links: dict[str, str]) -> dict:
+    """The whole status as JSON-ready data; ``links`` maps the configured
+    interfaces to their operational state (links.link_states)."""
     flows, total, rate, export = stat.flows, stat.total, stat.rate, stat.export
     data = {
         'module': {'loaded': True, 'version': stat.version, 'features': sorted(stat.features)},
@@ -130,7 +139,7 @@ def build(stat: StatSnapshot, config: Optional[FlowConfig], previous: dict,
             'lost': {'packets': export.lost_packets, 'kib': export.lost_kb,
                      'flows': export.lost_flows}},
         'collectors': collectors(stat, previous),
-        'interfaces': _interfaces(config),
+        'interfaces': _interfaces(config, links),
     }
     data['hints'] = hints(data)
     return data
@@ -181,6 +190,6 @@ def render(data: dict) -> str:
         lines.append(f'  {collector["address"]}:{collector["port"]:<6} {collector["state"]:<12} {detail}')
     if data['interfaces']:
         lines.append('Interfaces:   ' + ', '.join(
-            f'{i["name"]} ({"+".join(i["directions"])})' for i in data['interfaces']))
+            f'{i["name"]} ({"+".join(i["directions"])}, {i["state"]})' for i in data['interfaces']))
     lines += [f'Hint: {hint}' for hint in data['hints']]
     return '\n'.join(lines)
