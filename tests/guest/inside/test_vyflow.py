@@ -6,6 +6,7 @@ firewall and real collectors (nfcapd, nfacctd) are then read back directly.
 
 import os
 import re
+import socket
 
 import pytest
 
@@ -436,3 +437,42 @@ def test_flowtable_offload_is_warned_and_really_bypasses_the_hooks(vyflow, topol
         assert len(ours) == 1 and ours[0]['bytes'] < nbytes // 2, (sent, ours)
     finally:
         cmd.run(['nft', 'delete', 'table', 'inet', OFFLOAD_TABLE])
+
+
+def received_dscp(sock, timeout=10.0):
+    """The DSCP of the next datagram on sock (from its IP header's TOS byte)."""
+    sock.settimeout(timeout)
+    _, ancillary, _, _ = sock.recvmsg(65535, socket.CMSG_SPACE(4))
+    for level, kind, data in ancillary:
+        if (level, kind) == (socket.IPPROTO_IP, socket.IP_TOS):
+            return data[0] >> 2
+    raise AssertionError(f'no TOS in the ancillary data {ancillary}')
+
+
+def test_export_packets_carry_the_configured_dscp_on_the_wire(vyflow, topology, collectors):
+    """The collector's own socket reads the TOS byte of each export packet:
+    af41 (34) after the commit, ef (46) after a live change, 0 once deleted."""
+    port = collectors.port()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_RECVTOS, 1)
+        sock.bind(('127.0.0.1', port))
+        for change, expected in ((base_config(port, extra=[f'{NF} dscp af41']), 34),
+                                 ([f'{NF} dscp ef'], 46),
+                                 (['delete system flow-accounting netflow dscp'], 0)):
+            vyflow.configure(*change)
+            drain(sock)
+            traffic.udp(topology.h1.netns, topology.h2.v4, size=40, count=1)
+            vyflow.run('clear', 'flow-accounting', 'flows')
+            assert received_dscp(sock) == expected, change
+
+
+def drain(sock):
+    """Drop datagrams sent before the last change."""
+    sock.setblocking(False)
+    try:
+        while True:
+            sock.recv(65535)
+    except BlockingIOError:
+        pass
+    finally:
+        sock.setblocking(True)
