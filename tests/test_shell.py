@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -88,7 +89,6 @@ def test_exit_discard_leaves_without_committing(terminal, cli):
 
 
 def test_commit_confirm_confirm_and_rollback_in_the_shell(terminal, cli):
-    import time
     terminal.type('configure')
     terminal.keys('Enter')
     for line in ('set service alpha port 81', 'commit', 'set service alpha port 82',
@@ -113,3 +113,46 @@ def test_commit_confirm_confirm_and_rollback_in_the_shell(terminal, cli):
     while cli.state('alpha')['port'] != '81':
         assert time.monotonic() < deadline, terminal.screen()
         time.sleep(0.2)
+
+
+def test_edit_levels_make_set_show_and_completion_relative(terminal, cli):
+    host = os.uname().nodename.split('.')[0]
+    terminal.type('configure')
+    terminal.keys('Enter')
+    terminal.type('edit service alpha user jo')
+    terminal.keys('Enter')
+    terminal.wait_for(f'[edit service alpha user jo]\ntester@{host}#')
+    terminal.type('set le')
+    terminal.keys('Tab')                                   # completion below the level
+    terminal.wait_for('set level ')
+    terminal.type('admin')
+    terminal.keys('Enter')
+    terminal.type('show')
+    terminal.keys('Enter')
+    terminal.wait_for('+level "admin"')
+
+    terminal.type('up')                                    # past the tag node to alpha
+    terminal.keys('Enter')
+    terminal.wait_for(f'[edit service alpha]\ntester@{host}#')
+    terminal.type('edit ')
+    terminal.type('?')                                     # edit offers nodes, not leaves
+    screen = terminal.wait_for('User account')
+    assert 'Listen address' not in screen.split('Possible completions:')[-1]
+    terminal.keys('C-u')
+    terminal.type('edit mode')
+    terminal.keys('Enter')
+    terminal.wait_for('is a leaf: edit goes to nodes')
+    terminal.type('edit user Bad')
+    terminal.keys('Enter')
+    terminal.wait_for('User name must be lower-case letters and digits')
+
+    terminal.type('exit')                                  # from a level: to the top
+    terminal.keys('Enter')
+    terminal.wait_for(f'[edit]\ntester@{host}#')
+    terminal.type('commit')
+    terminal.keys('Enter')
+    deadline = time.monotonic() + 20
+    while 'level "admin"' not in cli.running():              # whole paths were committed
+        assert time.monotonic() < deadline, terminal.screen()
+        time.sleep(0.2)
+    assert 'user jo {' in cli.running()

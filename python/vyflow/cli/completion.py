@@ -30,7 +30,10 @@ CONFIGURE_COMMANDS = {
     'load': 'Load a configuration file into the working configuration',
     'merge': 'Merge a configuration file into the working configuration',
     'run': 'Run an operational-mode command',
-    'exit': 'Exit configuration mode',
+    'edit': 'Go down to a configuration level (set, delete and show become relative)',
+    'up': 'Go up one configuration level',
+    'top': 'Go to the top configuration level',
+    'exit': 'Exit configuration mode (from a level: go to the top)',
 }
 OPERATIONAL_EXTRA = {'configure': 'Enter configuration mode', 'exit': 'Exit the shell'}
 
@@ -84,7 +87,7 @@ class Completer:
                 **OPERATIONAL_EXTRA}
             return Completions([Choice(n, h) for n, h in sorted(commands.items())], [])
         verb, rest = words[0], words[1:]
-        if configure and verb in ('set', 'delete', 'show'):
+        if configure and verb in ('set', 'delete', 'show', 'edit'):
             return self.config_path(rest, verb)
         if configure and verb == 'run':
             return self.op_path(rest)
@@ -102,7 +105,7 @@ class Completer:
         if existing is not None:
             present = (list(existing.values or []) if definition.is_leaf
                        else sorted(existing.children, key=natural_key))
-        if verb != 'set':
+        if verb not in ('set', 'edit'):
             return [Choice(v, 'existing value') for v in present]
         suggested: list[str] = []
         completion = definition.completion
@@ -127,7 +130,8 @@ class Completer:
         described = dict(definition.value_help)
         choices = [Choice(c.word, c.help or described.get(c.word, ''))
                    for c in self._values(definition, path, verb)]
-        return Completions(choices, self._hints(definition, choices) if verb == 'set' else [])
+        return Completions(choices, self._hints(definition, choices)
+                           if verb in ('set', 'edit') else [])
 
     def config_path(self, words: list[str], verb: str) -> Completions:
         definition = self.definitions.root
@@ -141,7 +145,7 @@ class Completer:
             path.append(words[index])
             index += 1
             if child.is_leaf:
-                if index < len(words):
+                if index < len(words) or verb == 'edit':
                     return Completions([], [])
                 return self._value_completions(child, path, verb)
             if child.is_tag:
@@ -150,7 +154,7 @@ class Completer:
                 path.append(words[index])
                 index += 1
         choices = [Choice(name, child.help) for name, child in sorted(definition.children.items())
-                   if not child.hidden]
+                   if not child.hidden and not (verb == 'edit' and child.is_leaf)]
         return Completions(choices, [])
 
     # ---- operational commands --------------------------------------------

@@ -18,7 +18,9 @@ from typing import Optional
 from vyflow.cli.commands.run import load_op_tree
 from vyflow.cli.completion import Completer, format_help, split_line
 from vyflow.cli.context import Context
+from vyflow.cli.editlevel import RELATIVE_VERBS, EditLevel
 from vyflow.cli.main import dispatch
+from vyflow.errors import ConfigError
 
 # Tab offers these when nothing can be inserted but help exists, so readline
 # shows the list without inserting anything (no common prefix).
@@ -29,6 +31,7 @@ class Shell:
     def __init__(self, context: Context):
         self.context = context
         self.configure = False
+        self.level = EditLevel(context.definitions)
         self.completer = Completer(context.definitions, load_op_tree(context),
                                    context.session.store.working,
                                    context.resources.expand_variables)
@@ -41,11 +44,13 @@ class Shell:
     @property
     def prompt(self) -> str:
         if self.configure:
-            return f'[edit]\n{self.context.user}@{self.host}# '
+            return f'{self.level.banner}\n{self.context.user}@{self.host}# '
         return f'{self.context.user}@{self.host}:~$ '
 
     def _line_completions(self, line: str):
         words, partial = split_line(line)
+        if self.configure and words and words[0] in RELATIVE_VERBS + ('edit',):
+            words = [words[0]] + self.level.absolute(words[1:])
         return self.completer.complete(words, self.configure), partial
 
     def readline_complete(self, text: str, state: int) -> Optional[str]:
@@ -124,18 +129,42 @@ class Shell:
                 self.configure = True
                 return None
             words = ['run'] + words
+        elif verb in LEVEL_VERBS:
+            return self._move(words)
         elif verb not in CONFIGURE_VERBS:
             print(f'Invalid command: [{verb}]; configuration-mode commands are: '
                   + ', '.join(sorted(CONFIGURE_VERBS)))
             self.failed = True
             return None
+        if self.configure and verb in RELATIVE_VERBS:
+            words = [verb] + self.level.absolute(words[1:])
         if dispatch(self.context, words) != 0:
+            self.failed = True
+        return None
+
+    def _move(self, words: list[str]) -> None:
+        """edit / up / top: change the edit level."""
+        verb, rest = words[0], words[1:]
+        try:
+            if verb == 'edit':
+                self.level.enter(rest)
+            elif rest:
+                raise ConfigError(f'"{verb}" takes no arguments')
+            elif verb == 'up':
+                self.level.up()
+            else:
+                self.level.top()
+        except ConfigError as exc:
+            print(exc)
             self.failed = True
         return None
 
     def _exit(self, words: list[str]) -> Optional[str]:
         if not self.configure:
             return 'quit'
+        if self.level.path and not words[1:]:    # inside a level: back to the top (VyOS)
+            self.level.top()
+            return None
         if words[1:] == ['discard']:
             self.context.session.discard()
         elif self.context.session.store.has_changes():
@@ -144,8 +173,10 @@ class Shell:
             self.failed = True
             return None
         self.configure = False
+        self.level.top()
         return None
 
 
+LEVEL_VERBS = {'edit', 'up', 'top'}
 CONFIGURE_VERBS = {'set', 'delete', 'show', 'compare', 'commit', 'commit-confirm', 'confirm',
                    'rollback', 'discard', 'save', 'load', 'merge', 'run'}
