@@ -133,10 +133,26 @@ def test_compare_and_marked_views():
     assert format_compare(old, old.copy()) == ''
 
 
+def test_comment_terminator_is_broken_up():
+    """A comment holding "*/" (given by a script, never parsed) cannot end early."""
+    tree = ConfigNode()
+    tree.children['s'] = ConfigNode('s', values=['1'])
+    tree.children['s'].comment = 'a */ b'
+    text = render_tree(tree)
+    assert text == '/* a * / b */\ns "1"\n'
+    assert parse_config(text).tree.children['s'].comment == 'a * / b'
+
+
 # ---- fuzzing -------------------------------------------------------------
 
 names = st.text(st.sampled_from('abcxyz019-._:@/'), min_size=1, max_size=8)
 values = st.text(max_size=12).filter(lambda v: '\x00' not in v)
+
+
+# What a parsed comment can hold: "*/" would end it (the renderer writes it as
+# "* /", see test_comment_terminator_is_broken_up).
+comments = st.text(st.characters(blacklist_categories=('Cs', 'Cc')), max_size=10).map(
+    str.strip).filter(lambda text: '*/' not in text)
 
 
 @st.composite
@@ -160,8 +176,7 @@ def trees(draw, depth=0):
                 instance.name = tag
                 child.children[tag] = instance
         if draw(st.booleans()) and kind != 'tag':
-            child.comment = draw(st.text(st.characters(blacklist_categories=('Cs', 'Cc')),
-                                         max_size=10)).strip() or None
+            child.comment = draw(comments) or None
         node.children[name] = child
     return node
 
