@@ -161,7 +161,7 @@ def test_live_sysctl_change_keeps_module_and_cache(netflow, topology, collectors
 
     sent = traffic.tcp(topology.h1.netns, topology.h2.v4, nbytes=10000)
     key = dict(src=topology.h1.v4, dst=topology.h2.v4, proto=6, sport=sent['sport'], dport=8080)
-    before = find(module.cached_flows(), **key)
+    before = module.wait_steady(**key)
     assert len(before) == 1
 
     module.set_sysctl('active_timeout', 120)
@@ -220,6 +220,7 @@ def test_export_through_vrf(netflow, topology, vrf_site, collectors, kernel_log)
 
     sent = traffic.udp(topology.h1.netns, topology.h2.v4, size=50, count=2)
     key = dict(src=topology.h1.v4, dst=topology.h2.v4, proto=17, sport=sent['sport'])
+    module.wait_cached(packets=2, **key)
     module.flush()
 
     flows = in_vrf.wait_flows(lambda fl: find(fl, **key), timeout=20)

@@ -111,7 +111,7 @@ def test_live_changes_keep_the_cache_and_export_to_both_collectors(vyflow, topol
     address = module_address()
     sent = traffic.tcp(topology.h1.netns, topology.h2.v4, nbytes=10000)
     key = dict(src=topology.h1.v4, dst=topology.h2.v4, proto=6, sport=sent['sport'], dport=8080)
-    before = find(module.cached_flows(), **key)
+    before = module.wait_steady(**key)
     peak = module.stat()['text'].split('peak ')[1].split()[0]
     assert len(before) == 1
 
@@ -134,6 +134,7 @@ def test_live_changes_keep_the_cache_and_export_to_both_collectors(vyflow, topol
     vyflow.run('commit')
     sent = traffic.udp(topology.h1.netns, topology.h2.v4, size=64, count=3)
     new_key = dict(src=topology.h1.v4, dst=topology.h2.v4, proto=17, sport=sent['sport'])
+    module.wait_cached(packets=3, **new_key)
     vyflow.run('clear', 'flow-accounting', 'flows')
     for collector in (first, second):
         flows = collector.wait_flows(lambda fl: find(fl, **new_key))
@@ -195,6 +196,7 @@ def test_show_agrees_with_the_collector_and_clear_flushes_at_once(vyflow, topolo
     nfcapd = collectors.nfcapd()
     vyflow.configure(*base_config(nfcapd.port))
     sent = traffic.tcp(topology.h1.netns, topology.h2.v4, nbytes=25000)
+    module.wait_steady(proto=6, src=topology.h1.v4, sport=sent['sport'])
     key = dict(src_addr=topology.h1.v4, dst_addr=topology.h2.v4, protocol=6,
                src_port=sent['sport'], dst_port=8080)
     shown = vyflow.show_json('flow-accounting', 'flows', 'host', topology.h1.v4)['flows']
@@ -214,7 +216,8 @@ def test_show_agrees_with_the_collector_and_clear_flushes_at_once(vyflow, topolo
 def test_collector_down_is_reported_as_refusing(vyflow, topology, collectors):
     silent_port = collectors.port()                          # nothing listens there
     vyflow.configure(*base_config(silent_port))
-    traffic.udp(topology.h1.netns, topology.h2.v4, size=40, count=2)
+    sent = traffic.udp(topology.h1.netns, topology.h2.v4, size=40, count=2)
+    module.wait_cached(packets=2, proto=17, src=topology.h1.v4, sport=sent['sport'])
     vyflow.run('clear', 'flow-accounting', 'flows')
     module.wait_stat(lambda st: st['sockets'] and st['sockets'][0]['cberr'] > 0,
                      what='refused exports')
@@ -231,6 +234,7 @@ def test_export_through_a_vrf(vyflow, topology, vrf_site, collectors):
     assert module.parameter('destination') == vrf_site.destination(collector.port)
     sent = traffic.udp(topology.h1.netns, topology.h2.v4, size=50, count=2)
     key = dict(src=topology.h1.v4, dst=topology.h2.v4, proto=17, sport=sent['sport'])
+    module.wait_cached(packets=2, **key)
     vyflow.run('clear', 'flow-accounting', 'flows')
     flows = collector.wait_flows(lambda fl: find(fl, **key))
     assert len(find(flows, **key)) == 1, describe(flows)
@@ -241,7 +245,7 @@ def test_delete_removes_hooks_unloads_and_exports_the_cache(vyflow, topology, co
     vyflow.configure(*base_config(nfcapd.port))
     sent = traffic.udp(topology.h1.netns, topology.h2.v4, size=30, count=4)
     key = dict(src=topology.h1.v4, dst=topology.h2.v4, proto=17, sport=sent['sport'])
-    assert find(module.cached_flows(), src=topology.h1.v4, proto=17, sport=sent['sport'])
+    module.wait_cached(packets=4, src=topology.h1.v4, proto=17, sport=sent['sport'])
     result = vyflow.configure('delete system flow-accounting')
     assert 'module unloaded' in result.out, result
     assert not module.is_loaded() and not os.path.exists(MODPROBE_CONF)
@@ -384,6 +388,9 @@ def check_hash_sampling(vyflow, topology, nfcapd, lines):
     status = vyflow.show_json('flow-accounting')['sampler']
     assert (status['mode'], status['interval']) == ('hash', 2), status
     ports = [traffic.udp(h1.netns, h2.v4, size=24, count=3)['sport'] for _ in range(16)]
+    cmd.wait_for(lambda: len([1 for src, sport, _ in topology.udp_received()
+                              if src == h1.v4 and sport in ports]) == 3 * len(ports),
+                 what='the sink on h2 to receive every datagram (sampling or not)')
     cached = module.cached_flows()
     kept = {f['sport']: f['packets'] for f in cached
             if f['proto'] == 17 and f['src'] == h1.v4 and f['sport'] in ports}
@@ -402,7 +409,8 @@ def check_hash_sampling(vyflow, topology, nfcapd, lines):
 
 def test_restart_reloads_with_the_committed_settings(vyflow, topology, collectors):
     vyflow.configure(*base_config(collectors.nfcapd().port), f'{NF} active-timeout 321')
-    traffic.udp(topology.h1.netns, topology.h2.v4, size=20, count=2)
+    sent = traffic.udp(topology.h1.netns, topology.h2.v4, size=20, count=2)
+    module.wait_cached(packets=2, proto=17, src=topology.h1.v4, sport=sent['sport'])
     assert module.stat()['flows_active'] >= 1
     committed = snapshot()
     result = vyflow.run('restart', 'flow-accounting')
@@ -461,7 +469,8 @@ def test_export_packets_carry_the_configured_dscp_on_the_wire(vyflow, topology, 
                                  (['delete system flow-accounting netflow dscp'], 0)):
             vyflow.configure(*change)
             drain(sock)
-            traffic.udp(topology.h1.netns, topology.h2.v4, size=40, count=1)
+            sent = traffic.udp(topology.h1.netns, topology.h2.v4, size=40, count=1)
+            module.wait_cached(proto=17, src=topology.h1.v4, sport=sent['sport'])
             vyflow.run('clear', 'flow-accounting', 'flows')
             assert received_dscp(sock) == expected, change
 

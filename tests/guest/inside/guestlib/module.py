@@ -12,6 +12,7 @@ import re
 import time
 
 from . import cmd
+from .collectors import find
 
 MODULE = 'ipt_NETFLOW'
 PARAMS_DIR = '/sys/module/%s/parameters' % MODULE
@@ -223,6 +224,37 @@ def parse_flows(text):
 def cached_flows():
     """The module's current flow cache (list of dicts, see parse_flows)."""
     return parse_flows(cmd.read(FLOWS))
+
+
+def wait_cached(packets=1, timeout=10.0, **key):
+    """The cached flows matching key, once one of them counts `packets` packets.
+
+    sendto() returns before a datagram has crossed the router: veth hands it
+    to a softirq, which a loaded machine defers to ksoftirqd, and the first
+    datagram may wait for ARP.  A test that flushes right after sending could
+    flush before the flow exists; it waits here first.
+    """
+    return cmd.wait_for(
+        lambda: [f for f in find(cached_flows(), **key) if f['packets'] >= packets],
+        timeout=timeout, what='a cached flow %r with %d packets' % (key, packets))
+
+
+def wait_steady(interval=0.3, timeout=10.0, **key):
+    """The cached flows matching key, once two reads `interval` apart agree.
+
+    For TCP: the client's last ACK may still be on its way through the router
+    when the client has closed, so a count read at once can still grow.
+    """
+    last = []
+
+    def steady():
+        now = find(cached_flows(), **key)
+        counts = [(f['packets'], f['bytes']) for f in now]
+        agreed = now and counts == last
+        last[:] = counts
+        return now if agreed else None
+    return cmd.wait_for(steady, timeout=timeout, interval=interval,
+                        what='cached flow %r to stop changing' % (key,))
 
 
 # --- kernel log -----------------------------------------------------------------
