@@ -51,6 +51,88 @@ def test_set_time_errors_name_path_and_what_is_allowed(cli):
     assert cli('show').stdout.strip() == 'Configuration under specified path is empty'
 
 
+def test_copy_and_rename_move_a_tag_value_with_its_subtree(cli):
+    cli(*ALPHA, 'user', 'bob', 'level', 'admin')
+    cli(*ALPHA, 'user', 'bob', 'peer', 'x')
+    cli('commit')
+    cli('copy', 'service', 'alpha', 'user', 'bob', 'to', 'user', 'carol')
+    cli('rename', 'service', 'alpha', 'user', 'bob', 'to', 'user', 'dave')
+    assert cli('compare').stdout == (
+        '[service alpha]\n'
+        '- user bob {\n-     level "admin"\n-     peer "x"\n- }\n'
+        '+ user carol {\n+     level "admin"\n+     peer "x"\n+ }\n'
+        '+ user dave {\n+     level "admin"\n+     peer "x"\n+ }\n')
+
+
+@pytest.mark.parametrize('words, message', [
+    (('copy', 'service', 'alpha', 'user', 'zed', 'to', 'user', 'carol'),
+     'Configuration path: [service alpha user zed] does not exist\n\nCopy failed\n'),
+    (('rename', 'service', 'alpha', 'user', 'bob', 'to', 'user', 'Carol'),
+     'Invalid value "Carol" for [service alpha user]: User name must be lower-case letters'),
+    (('copy', 'service', 'alpha', 'user', 'bob', 'to', 'user', 'eve'),
+     'Configuration path: [service alpha user eve] already exists\n\nCopy failed\n'),
+    (('rename', 'service', 'alpha', 'user', 'bob', 'to', 'beta', '7'),
+     'rename [service alpha user bob] needs "to user NEW-VALUE" (a new value of the same '
+     'tag node)'),
+    (('copy', 'service', 'alpha', 'port', '80', 'to', 'port', '81'),
+     'Configuration path: [service alpha port 80] is not a tag node value'),
+    (('rename', 'service', 'alpha', 'user', 'bob', 'user', 'carol'),
+     'usage: vyflow rename PATH TAG VALUE to TAG NEW-VALUE'),
+])
+def test_copy_and_rename_refuse_and_change_nothing(cli, words, message):
+    cli(*ALPHA, 'user', 'bob', 'level', 'admin')
+    cli(*ALPHA, 'user', 'eve')
+    before = cli('show').stdout
+    result = cli(*words, check=False)
+    assert result.returncode in (1, 2) and message in result.stderr, result.stderr
+    assert cli('show').stdout == before
+
+
+def test_completion_of_copy_rename_and_comment(cli):
+    cli(*ALPHA, 'user', 'bob', 'level', 'admin')
+
+    def complete(*words):
+        return cli('_complete', '--', *words, '').stdout.split()
+    assert complete('copy', 'service', 'alpha', 'user') == ['bob']       # existing values
+    assert complete('rename', 'service', 'alpha', 'user', 'bob') == ['to']
+    assert complete('rename', 'service', 'alpha', 'user', 'bob', 'to') == ['user']
+    assert complete('comment', 'service', 'alpha', 'user', 'bob') == ['level', 'peer']
+    assert complete('comment', 'service', 'alpha', 'user', 'bob', 'level') == []  # the text
+
+
+def test_comment_is_kept_through_commit_and_save_and_removed_by_empty_text(cli, tmp_path):
+    cli(*ALPHA, 'port', '8080')
+    cli(*ALPHA, 'user', 'bob', 'level', 'admin')
+    cli('comment', 'service', 'alpha', 'user', 'bob', 'on call until May')
+    cli('comment', 'service', 'alpha', 'port', 'behind the proxy')
+    cli('commit')
+    cli('save', str(tmp_path / 'saved.boot'))
+    saved = (tmp_path / 'saved.boot').read_text()
+    assert '/* behind the proxy */\n        port "8080"' in saved
+    assert '/* on call until May */\n        user bob {' in saved
+    cli('comment', 'service', 'alpha', 'port', '')
+    assert cli('compare').stdout == ('[service alpha]\n- /* behind the proxy */\n'
+                                     '- port "8080"\n+ port "8080"\n')
+    for words, message in (
+            (('service', 'alpha', 'user', 'bob', 'a */ b'), 'must be one line of text without "*/"'),
+            (('service', 'alpha', 'user', 'x'), '[service alpha user] cannot carry a comment'),
+            (('service', 'alpha', 'port', '8080', 'x'), 'Comments belong to nodes'),
+            (('service', 'alpha', 'mode', 'x'), '[service alpha mode] does not exist')):
+        result = cli('comment', *words, check=False)
+        assert result.returncode == 1 and message in result.stderr, result.stderr
+
+
+def test_a_closed_pipe_ends_output_quietly(cli):
+    """`vyflow show | head`: no BrokenPipeError traceback, the shell's SIGPIPE code."""
+    import subprocess
+    cli(*ALPHA, 'port', '8080')
+    process = subprocess.Popen(cli.argv('show'), env=cli.env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    process.stdout.close()                            # before vyflow writes anything
+    assert process.wait(timeout=60) == 141
+    assert process.stderr.read() == b''
+
+
 def test_completion_help_never_restricts(cli):
     cli(*ALPHA, 'names', 'blue')                      # not in the completion list
     cli(*ALPHA, 'user', 'bob', 'peer', 'anything')    # path completion: suggestion only

@@ -145,6 +145,13 @@ def test_edit_levels_make_set_show_and_completion_relative(terminal, cli):
     terminal.type('edit user Bad')
     terminal.keys('Enter')
     terminal.wait_for('User name must be lower-case letters and digits')
+    terminal.type('copy user jo to user kim')              # relative, as in VyOS
+    terminal.keys('Enter')
+    terminal.type('comment user kim "second shift"')
+    terminal.keys('Enter')
+    terminal.type('show')
+    terminal.keys('Enter')
+    terminal.wait_for('+/* second shift */')
 
     terminal.type('exit')                                  # from a level: to the top
     terminal.keys('Enter')
@@ -156,3 +163,4 @@ def test_edit_levels_make_set_show_and_completion_relative(terminal, cli):
         assert time.monotonic() < deadline, terminal.screen()
         time.sleep(0.2)
     assert 'user jo {' in cli.running()
+    assert '/* second shift */\n        user kim {\n            level "admin"' in cli.running()

@@ -1,4 +1,5 @@
-"""Configure-mode editing: set, delete, show, compare, discard, save, load, merge.
+"""Configure-mode editing: set, delete, copy, rename, comment, show, compare,
+discard, save, load, merge.
 
 Each operation checks paths and values against the definitions before it
 touches the working config, then writes it back atomically under the session
@@ -15,7 +16,7 @@ from typing import Iterator, Optional, Sequence
 from vyflow.configtree import ConfigNode
 from vyflow.configtree.diff import format_compare, format_marked
 from vyflow.definitions.model import Definitions
-from vyflow.errors import UncommittedChangesError
+from vyflow.errors import ConfigPathError, UncommittedChangesError, ValueValidationError
 from vyflow.locking import file_lock
 from vyflow.paths import Paths
 from vyflow.store import ConfigStore
@@ -70,6 +71,67 @@ class Session:
                 what = 'value' if resolved.value is not None else 'node'
                 return f'Nothing to delete (the specified {what} does not exist)'
             _prune_empty_tags(tree, resolved.path[:-1])
+        return ''
+
+    # ---- copy / rename / comment ------------------------------------------
+
+    def copy(self, source: Sequence[str], target: Sequence[str]) -> str:
+        """Duplicate a tag value with everything below it (``copy server A to
+        server B``): the quick way to add a second, similar collector."""
+        return self._duplicate(source, target, keep_source=True)
+
+    def rename(self, source: Sequence[str], target: Sequence[str]) -> str:
+        """Give a tag value a new value, keeping what is below it."""
+        return self._duplicate(source, target, keep_source=False)
+
+    def _duplicate(self, source: Sequence[str], target: Sequence[str], *,
+                   keep_source: bool) -> str:
+        verb = 'copy' if keep_source else 'rename'
+        resolved = self.definitions.resolve(source, for_set=False)
+        if not resolved.at_tag_value:
+            raise ConfigPathError(f'Configuration path: {_bracket(source)} is not a tag node '
+                                  f'value: {verb} works on values such as "server 192.0.2.10"',
+                                  source)
+        level, tag = resolved.path[:-2], resolved.path[-2]
+        if len(target) != 2 or target[0] != tag:
+            raise ConfigPathError(f'{verb} {_bracket(resolved.path)} needs "to {tag} NEW-VALUE" '
+                                  '(a new value of the same tag node)', resolved.path)
+        destination = self.definitions.resolve(level + list(target), for_set=True).path
+        with self.editing() as tree:
+            node = tree.find(resolved.path)
+            if node is None:
+                raise ConfigPathError(f'Configuration path: {_bracket(resolved.path)} '
+                                      'does not exist', resolved.path)
+            if tree.find(destination) is not None:
+                raise ConfigPathError(f'Configuration path: {_bracket(destination)} '
+                                      'already exists', destination)
+            instances = tree.find(level + [tag]).children
+            clone = node.copy()
+            clone.name = destination[-1]
+            instances[clone.name] = clone
+            if not keep_source:
+                del instances[node.name]
+        return ''
+
+    def comment(self, words: Sequence[str], text: str) -> str:
+        """Attach ``/* text */`` to a node (an empty text removes it); kept
+        through commit, save and load, and shown by compare."""
+        resolved = self.definitions.resolve(words, for_set=False)
+        if resolved.value is not None:
+            raise ConfigPathError(f'Comments belong to nodes: name {_bracket(resolved.path)}, '
+                                  f'not its value "{resolved.value}"', resolved.path)
+        if not resolved.path or (resolved.definition.is_tag and not resolved.at_tag_value):
+            raise ConfigPathError(f'Configuration path: {_bracket(resolved.path)} cannot carry '
+                                  'a comment: name a node or a tag value', resolved.path)
+        if '*/' in text or any(ord(char) < 32 for char in text):
+            raise ValueValidationError(f'Comment for {_bracket(resolved.path)} must be one line '
+                                       'of text without "*/"', resolved.path)
+        with self.editing() as tree:
+            node = tree.find(resolved.path)
+            if node is None:
+                raise ConfigPathError(f'Configuration path: {_bracket(resolved.path)} '
+                                      'does not exist', resolved.path)
+            node.comment = text or None
         return ''
 
     # ---- views -----------------------------------------------------------

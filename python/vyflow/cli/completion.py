@@ -19,6 +19,9 @@ from vyflow.definitions.model import Definition, Definitions
 CONFIGURE_COMMANDS = {
     'set': 'Set the value of a parameter or create a new element',
     'delete': 'Delete a configuration element',
+    'copy': 'Copy a tag node value with its subtree to a new value',
+    'rename': 'Rename a tag node value, keeping its subtree',
+    'comment': 'Add a comment to a configuration node ("" removes it)',
     'show': 'Show the configuration (pending changes marked)',
     'compare': 'Compare configurations',
     'commit': 'Commit the current set of changes',
@@ -89,6 +92,10 @@ class Completer:
         verb, rest = words[0], words[1:]
         if configure and verb in ('set', 'delete', 'show', 'edit'):
             return self.config_path(rest, verb)
+        if configure and verb == 'comment':
+            return self.comment_path(rest)
+        if configure and verb in ('copy', 'rename'):
+            return self.duplicate_path(rest)
         if configure and verb == 'run':
             return self.op_path(rest)
         if configure and verb == 'exit' and not rest:
@@ -145,7 +152,7 @@ class Completer:
             path.append(words[index])
             index += 1
             if child.is_leaf:
-                if index < len(words) or verb == 'edit':
+                if index < len(words) or verb in ('edit', 'comment'):
                     return Completions([], [])
                 return self._value_completions(child, path, verb)
             if child.is_tag:
@@ -154,8 +161,32 @@ class Completer:
                 path.append(words[index])
                 index += 1
         choices = [Choice(name, child.help) for name, child in sorted(definition.children.items())
-                   if not child.hidden and not (verb == 'edit' and child.is_leaf)]
+                   if not child.hidden and not (verb in ('edit', 'copy') and child.is_leaf)]
         return Completions(choices, [])
+
+    def comment_path(self, words: list[str]) -> Completions:
+        """An existing node, then the comment text."""
+        completions = self.config_path(words, 'comment')
+        definition, at_value = self.definitions.locate(words)
+        if words and definition is not None and (at_value or not definition.is_tag):
+            completions.hints.append(Hint('<text>', 'The comment ("" removes it)'))
+        return completions
+
+    def duplicate_path(self, words: list[str]) -> Completions:
+        """copy/rename: an existing tag value, "to", the same tag, a new value."""
+        for index, word in enumerate(words):
+            definition, at_value = self.definitions.locate(words[:index])
+            if word == 'to' and at_value:
+                tag, target = words[index - 2], words[index + 1:]
+                if not target:
+                    return Completions([Choice(tag, definition.help)], [])
+                if target == [tag]:
+                    return Completions([], self._hints(definition, []))
+                return Completions([], [])
+        completions = self.config_path(words, 'copy')
+        if self.definitions.locate(words)[1]:
+            completions.choices.insert(0, Choice('to', 'The new value (of the same tag node)'))
+        return completions
 
     # ---- operational commands --------------------------------------------
 

@@ -6,8 +6,9 @@ import os
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
+from vyflow.errors import ConfigError
 from vyflow.paths import Paths, Resources
 
 if TYPE_CHECKING:  # imported lazily at run time: cheap commands stay cheap
@@ -78,3 +79,13 @@ class Context:
     def warn(self, text: str) -> None:
         if text:
             print(text.rstrip('\n'), file=self.err)
+
+    def edit(self, verb: str, action: Callable[[], str]) -> int:
+        """Run one working-config edit: its message, or the error followed by
+        "<Verb> failed" as VyOS words it (exit 1)."""
+        try:
+            self.say(action())
+        except ConfigError as exc:
+            self.warn(f'{exc}\n\n{verb.capitalize()} failed')
+            return 1
+        return 0

@@ -1,8 +1,8 @@
 """The shell's edit level: ``edit PATH``, ``up``, ``top``, as in VyOS.
 
-Inside a level, ``set``, ``delete`` and ``show`` (and their completion) take
-paths relative to it, and the prompt shows it (``[edit system
-flow-accounting]``). The level belongs to the interactive shell only:
+Inside a level, ``set``, ``delete``, ``copy``, ``rename``, ``comment`` and
+``show`` (and their completion) take paths relative to it, and the prompt
+shows it (``[edit system flow-accounting]``). The level belongs to the interactive shell only:
 scripted ``vyflow set …`` calls always take whole paths.
 """
 
@@ -13,7 +13,7 @@ from typing import Sequence
 from vyflow.definitions.model import Definitions
 from vyflow.errors import ConfigPathError
 
-RELATIVE_VERBS = ('set', 'delete', 'show')
+RELATIVE_VERBS = ('set', 'delete', 'copy', 'rename', 'comment', 'show')
 
 
 class EditLevel:

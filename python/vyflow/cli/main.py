@@ -8,6 +8,7 @@ the command; everything after it belongs to the command (so values such as
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Optional, Sequence
 
@@ -17,7 +18,8 @@ from vyflow.paths import Paths
 
 # Subcommand -> module under vyflow.cli.commands (imported only when used).
 COMMANDS = {
-    'set': 'edit', 'delete': 'edit', 'show': 'show', 'compare': 'compare',
+    'set': 'edit', 'delete': 'edit', 'copy': 'copy', 'rename': 'copy', 'comment': 'comment',
+    'show': 'show', 'compare': 'compare',
     'discard': 'discard', 'save': 'save', 'load': 'load', 'merge': 'load',
     'commit': 'commit', 'commit-confirm': 'commit', 'confirm': 'confirm',
     'rollback': 'rollback', 'boot': 'boot', 'run': 'run',
@@ -29,6 +31,7 @@ COMMANDS = {
 USAGE = """usage: vyflow [--root DIR] [--dry-run] [COMMAND [ARGS...]]
 
 Configure mode:  set PATH [VALUE] | delete PATH [VALUE] | show [PATH] | compare [N [M]]
+                 copy|rename PATH TAG VALUE to TAG NEW-VALUE | comment PATH TEXT
                  commit [comment TEXT] | commit-confirm [MINUTES] [comment TEXT] | confirm
                  rollback N | discard | save [FILE] | load [--json] [FILE] | merge FILE
 Operational:     run show ... | show flow-accounting ... | show system commit [diff N]
@@ -88,3 +91,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:           # `vyflow show … | head`: the reader has gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 141

@@ -178,5 +178,6 @@ class Shell:
 
 
 LEVEL_VERBS = {'edit', 'up', 'top'}
-CONFIGURE_VERBS = {'set', 'delete', 'show', 'compare', 'commit', 'commit-confirm', 'confirm',
-                   'rollback', 'discard', 'save', 'load', 'merge', 'run'}
+CONFIGURE_VERBS = {'set', 'delete', 'copy', 'rename', 'comment', 'show', 'compare', 'commit',
+                   'commit-confirm', 'confirm', 'rollback', 'discard', 'save', 'load', 'merge',
+                   'run'}

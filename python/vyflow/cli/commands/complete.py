@@ -52,7 +52,7 @@ def candidates(context: Context, words: list[str], partial: str) -> list[str]:
     from vyflow.cli.completion import Completer
     completer = Completer(context.definitions, load_op_tree(context),
                           context.session.store.working, context.resources.expand_variables)
-    if verb in ('set', 'delete'):
+    if verb in ('set', 'delete', 'copy', 'rename', 'comment'):
         found = completer.complete(words, configure=True).choices
     elif verb == 'show':
         # "show" shows the config, or runs an operational show command.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from vyflow.cli.context import Context
-from vyflow.errors import ConfigError
 
 
 def run(context: Context, verb: str, args: list[str]) -> int:
@@ -11,10 +10,4 @@ def run(context: Context, verb: str, args: list[str]) -> int:
         context.warn(f'usage: vyflow {verb} PATH [VALUE]')
         return 2
     session = context.session
-    try:
-        message = session.set(args) if verb == 'set' else session.delete(args)
-    except ConfigError as exc:
-        context.warn(f'{exc}\n\n{verb.capitalize()} failed')
-        return 1
-    context.say(message)
-    return 0
+    return context.edit(verb, lambda: session.set(args) if verb == 'set' else session.delete(args))
