@@ -12,11 +12,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from vyflow.atomicfile import OWN, Policy, read_text
 from vyflow.configtree import ConfigNode
 from vyflow.definitions.config_schema import VALIDATOR_KEYWORD
 from vyflow.definitions.model import Definition, Definitions
 from vyflow.errors import ConfigError
 from vyflow.paths import read_compiled
+from vyflow.text import shown
 
 
 def _validator_class():
@@ -40,22 +42,32 @@ def schema_problems(data: Any, schema: dict) -> list[str]:
     problems = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         where = ' '.join(map(str, error.absolute_path)) or '(top level)'
-        problems.append(f'[{where}] {error.message}')
+        problems.append(f'[{shown(where)}] {shown(error.message)}')
     return problems
 
 
-def load_json_config(path: Path, schema_path: Path, definitions: Definitions) -> ConfigNode:
+def load_json_config(path: Path, schema_path: Path, definitions: Definitions,
+                     policy: Policy = OWN) -> ConfigNode:
     """Read, validate and convert a JSON config; ConfigError lists problems."""
+    where = shown(str(path))
     try:
-        data = json.loads(path.read_text(encoding='utf-8'))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f'{path}: cannot read: {exc}') from None
+        text = read_text(path, policy)
+        if text is None:
+            raise ConfigError(f'{where}: no such file')
+        data = json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f'{where}: not UTF-8 text ({exc.reason})') from None
     except json.JSONDecodeError as exc:
-        raise ConfigError(f'{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}') from None
+        raise ConfigError(f'{where}:{exc.lineno}:{exc.colno}: not a JSON configuration: '
+                          f'{exc.msg}') from None
+    except RecursionError:
+        raise ConfigError(f'{where}: JSON nested too deeply') from None
+    if not isinstance(data, dict):
+        raise ConfigError(f'{where}: not a JSON configuration (an object at the top level)')
     schema = read_compiled(schema_path)
     problems = schema_problems(data, schema)
     if problems:
-        raise ConfigError(f'{path} does not match the configuration schema:\n'
+        raise ConfigError(f'{where} does not match the configuration schema:\n'
                           + '\n'.join(problems))
     return tree_from_dict(data, definitions.root)
 

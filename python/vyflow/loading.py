@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vyflow import __version__
+from vyflow.atomicfile import OWN, Policy, read_bytes
 from vyflow.configtree import ConfigNode, parse_config, render_config
 from vyflow.definitions.model import Definitions
 from vyflow.errors import ConfigError, ConfigParseError, MigrationError
 from vyflow.migration import Migration, migrate_config, replace_keeping_backup
 from vyflow.paths import Resources
+from vyflow.text import shown
 from vyflow.validation import validate_tree
 
 
@@ -56,17 +58,25 @@ def _migration_notices(path: Path, migration: Migration, footer: bool) -> list[s
     return [f"Migrated '{path}' ({crossed}):"] + [f'  {text}' for text in migration.messages]
 
 
-def read_config(path: Path, definitions: Definitions, rewrite: bool = True) -> LoadedConfig:
+def read_config(path: Path, definitions: Definitions, rewrite: bool = True,
+                policy: Policy = OWN) -> LoadedConfig:
     """Parse, migrate and validate a config file; with ``rewrite``, a migrated
-    file is written back with the original kept as a backup."""
-    if not path.is_file():
-        raise ConfigError(f'{path}: no such file')
-    original = path.read_bytes()
+    file is written back with the original kept as a backup. ``policy``
+    says how the file may be reached (atomicfile): the saved config is
+    vyflow's own, a file named after ``load`` the operator's.
+
+    A file that is not a config file (binary, or no config sections at its
+    top, such as /etc/shadow) is refused without echoing what it holds."""
+    original = read_bytes(path, policy)
+    if original is None:
+        raise ConfigError(f'{shown(str(path))}: no such file')
+    if b'\0' in original:
+        raise ConfigParseError('not a configuration file (binary data)', 1, 1, str(path))
     try:
         text = original.decode('utf-8')
     except UnicodeDecodeError as exc:
         raise ConfigParseError(f'not UTF-8 text ({exc.reason})', 1, 1, str(path)) from None
-    parsed = parse_config(text, str(path))
+    parsed = parse_config(text, str(path), sections_only=True)
     migration = migrate_config(parsed, definitions.component_versions,
                                Resources.locate().migration_dir, str(path))
     report = validate_tree(parsed.tree, definitions, str(path))
