@@ -19,10 +19,11 @@ from vyflow.errors import ConfigPathError, UncommittedChangesError, ValueValidat
 from vyflow.locking import file_lock
 from vyflow.paths import Paths
 from vyflow.store import ConfigStore
+from vyflow.text import bracketed, quoted
 
 
 def _bracket(words: Sequence[str]) -> str:
-    return '[' + ' '.join(words) + ']'
+    return bracketed(words)
 
 
 class Session:
@@ -118,7 +119,7 @@ class Session:
         resolved = self.definitions.resolve(words, for_set=False)
         if resolved.value is not None:
             raise ConfigPathError(f'Comments belong to nodes: name {_bracket(resolved.path)}, '
-                                  f'not its value "{resolved.value}"', resolved.path)
+                                  f'not its value {quoted(resolved.value)}', resolved.path)
         if not resolved.path or (resolved.definition.is_tag and not resolved.at_tag_value):
             raise ConfigPathError(f'Configuration path: {_bracket(resolved.path)} cannot carry '
                                   'a comment: name a node or a tag value', resolved.path)

@@ -39,7 +39,7 @@ class LoadedConfig:
 
 def foreign_notice(sections: list[str]) -> str:
     return ('Notice: sections not managed by vyflow are kept verbatim in the config, '
-            f'but neither validated nor applied: {", ".join(sorted(sections))}')
+            f'but neither validated nor applied: {", ".join(shown(s) for s in sorted(sections))}')
 
 
 def _migration_notices(path: Path, migration: Migration, footer: bool) -> list[str]:

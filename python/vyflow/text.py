@@ -17,7 +17,7 @@ use for layout).
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Optional, Sequence
 
 SHOWN_CHARS = 120
 """How much of one untrusted piece a message shows; the length is reported beyond."""
@@ -67,3 +67,9 @@ def terminal_safe(message: str) -> str:
 def decimal(word: str) -> Optional[int]:
     """The non-negative integer ``word`` spells in ASCII digits, else None."""
     return int(word) if _DECIMAL.fullmatch(word) else None
+
+
+def bracketed(words: Sequence[str]) -> str:
+    """A config path as messages show it, ``[system flow-accounting …]``,
+    escaped and cut like any untrusted text (its words were typed or loaded)."""
+    return '[' + shown(' '.join(words)) + ']'

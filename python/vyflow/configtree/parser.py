@@ -26,7 +26,7 @@ from typing import Iterator, Optional
 from vyflow.configtree.node import ConfigNode
 from vyflow.configtree.version import Footer, split_footer
 from vyflow.errors import ConfigParseError
-from vyflow.text import quoted
+from vyflow.text import has_control, quoted, shown
 
 MAX_DEPTH = 64
 """Deepest nesting of blocks accepted (VyOS's deepest paths are ~12)."""
@@ -35,20 +35,22 @@ MAX_TOKEN_CHARS = 1024 * 1024
 MAX_TEXT_CHARS = 64 * 1024 * 1024
 """Largest text parsed at all (atomicfile reads no larger file)."""
 
-# Leading blanks are consumed with each token, so a match is one token.
-# Quoted strings use possessive loops: no backtracking however long they are.
+# Leading blanks are consumed with each token, so a match is one token; the
+# group number is the token's kind. Quoted strings use possessive loops: no
+# backtracking however long they are. Anything else (a lone quote, a Unicode
+# space) is the last group, an error.
 _TOKEN = re.compile(r'''
     [ \t\r\f\v]*+
     (?:
-        (?P<newline>\n)
-      | (?P<comment>/\*.*?\*/)
-      | (?P<linecomment>//[^\n]*+)
-      | (?P<lbrace>\{)
-      | (?P<rbrace>\})
-      | (?P<dquoted>"[^"\\]*+(?:\\.[^"\\]*+)*+")
-      | (?P<squoted>'[^'\\]*+(?:\\.[^'\\]*+)*+')
-      | (?P<word>[^\s{}"']++)
-      | (?P<end>\Z)
+        (\n)
+      | (/\*.*?\*/)
+      | (//[^\n]*+)
+      | (\{)
+      | (\})
+      | ("[^"\\]*+(?:\\.[^"\\]*+)*+")
+      | ('[^'\\]*+(?:\\.[^'\\]*+)*+')
+      | ([^\s{}"']++)
+      | (.)
     )
 ''', re.VERBOSE | re.DOTALL)
 
@@ -59,9 +61,8 @@ _ESCAPE = re.compile(r'\\(.)', re.DOTALL)
 _SECTION_NAME = re.compile(r'[a-z][a-z0-9-]*', re.ASCII)
 
 # Token kinds
-NAME, STRING, LBRACE, RBRACE, NEWLINE, COMMENT, EOF = range(7)
-_KINDS = {'newline': NEWLINE, 'lbrace': LBRACE, 'rbrace': RBRACE, 'word': NAME,
-          'dquoted': STRING, 'squoted': STRING, 'comment': COMMENT, 'end': EOF}
+NAME, STRING, LBRACE, RBRACE, NEWLINE, COMMENT, EOF, LINECOMMENT, BAD = range(9)
+_KIND_OF_GROUP = (None, NEWLINE, COMMENT, LINECOMMENT, LBRACE, RBRACE, STRING, STRING, NAME, BAD)
 
 Token = tuple[int, str, int]  # (kind, text, offset)
 
@@ -99,41 +100,45 @@ class _Lexer:
         return ConfigParseError(message, line, column, self.source)
 
     def tokens(self) -> Iterator[Token]:
-        text, pos = self.text, 0
-        match_at = _TOKEN.match
-        while True:
-            match = match_at(text, pos)
-            if match is None:
-                start = len(text) - len(text[pos:].lstrip(' \t\r\f\v'))
-                if text.startswith('/*', start):
-                    raise self.error('unterminated comment', start)
-                raise self.error('unterminated quoted string', start)
-            kind = _KINDS.get(match.lastgroup)
-            start = match.start(match.lastgroup)
-            if kind is None:        # a // line comment
-                pos = match.end()
+        text = self.text
+        kinds = _KIND_OF_GROUP
+        for match in _TOKEN.finditer(text):
+            group = match.lastindex
+            kind = kinds[group]
+            value = match.group(group)
+            if kind == NAME:
+                if value.startswith('/*'):
+                    raise self.error('unterminated comment', match.start(group))
+            elif kind == NEWLINE or kind == LBRACE or kind == RBRACE:
+                yield kind, value, match.start(group)
                 continue
-            value = match.group(match.lastgroup)
-            if len(value) > MAX_TOKEN_CHARS:
-                raise self.error(f'a name, value or comment longer than {MAX_TOKEN_CHARS} '
-                                 f'characters ({len(value)})', start)
-            if kind == NAME and value.startswith('/*'):
-                raise self.error('unterminated comment', start)
-            if kind == STRING:
+            elif kind == LINECOMMENT:
+                continue
+            elif kind == STRING:
                 value = _unquote(value)
             elif kind == COMMENT:
                 value = value[2:-2].strip()
-            yield kind, value, start
-            if kind == EOF:
-                return
-            pos = match.end()
+            else:
+                raise self._bad(value, match.start(group))
+            if len(value) > MAX_TOKEN_CHARS:
+                raise self.error(f'a name, value or comment longer than {MAX_TOKEN_CHARS} '
+                                 f'characters ({len(value)})', match.start(group))
+            yield kind, value, match.start(group)
+        yield EOF, '', len(text)
+
+    def _bad(self, char: str, offset: int) -> ConfigParseError:
+        if char in '"\'':
+            return self.error('unterminated quoted string', offset)
+        return self.error(f'unexpected character {shown(char) if has_control(char) else repr(char)}'
+                          f' (U+{ord(char):04X})', offset)
 
 
 class _Parser:
+    """One pass over the tokens; a statement (one or two words) is complete
+    at "{", a new line, "}" or the end."""
+
     def __init__(self, text: str, source: str, sections_only: bool):
         self.lexer = _Lexer(text, source)
-        self._stream = self.lexer.tokens()
-        self._ahead: Optional[Token] = None
         self.sections_only = sections_only
         # Values already in each multi leaf (by id), so repeated lines are
         # merged in constant time instead of a scan of the leaf's list.
@@ -142,17 +147,6 @@ class _Parser:
         self._line, self._line_start = 1, 0
         first_newline = text.find('\n')
         self._next_line_offset = first_newline + 1 if first_newline >= 0 else len(text) + 1
-
-    def next(self) -> Token:
-        if self._ahead is not None:
-            token, self._ahead = self._ahead, None
-            return token
-        return next(self._stream)
-
-    def peek(self) -> Token:
-        if self._ahead is None:
-            self._ahead = next(self._stream)
-        return self._ahead
 
     def error(self, message: str, offset: int) -> ConfigParseError:
         return self.lexer.error(message, offset)
@@ -169,85 +163,91 @@ class _Parser:
 
     def parse(self) -> ConfigNode:
         root = ConfigNode()
-        stack = [(root, None)]  # (node, offset of its opening brace)
-        comment = None
-        while True:
-            kind, text, offset = self.next()
-            if kind == NEWLINE:
-                continue
-            if kind == EOF:
-                if len(stack) > 1:
+        stack: list[tuple[ConfigNode, int]] = [(root, 0)]  # (node, offset of its "{")
+        comment: Optional[str] = None
+        words: list[tuple[str, int]] = []  # the statement so far: (text, offset)
+        for kind, text, offset in self.lexer.tokens():
+            if kind == NAME or kind == STRING:  # names needing quotes are rendered quoted
+                if len(words) == 2:
+                    raise self.error('expected a new line or "{" after the value of '
+                                     f'{quoted(words[0][0])}, found {_describe(kind, text)}',
+                                     offset)
+                if self.sections_only and len(stack) == 1:
+                    self._check_section(words, text, offset)
+                words.append((text, offset))
+            elif kind == COMMENT:
+                if words:
+                    raise self._unexpected(words, kind, text, offset)
+                comment = text
+            elif kind == LBRACE:
+                if not words:
+                    raise self.error(f'expected a node name, found {_describe(kind, text)}',
+                                     offset)
+                if len(stack) > MAX_DEPTH:
+                    raise self.error(f'nested more than {MAX_DEPTH} levels deep', offset)
+                stack.append((self._open(stack[-1][0], words, comment), offset))
+                words, comment = [], None
+            else:  # a new line, "}" or the end completes a statement
+                if words:
+                    self._close(stack[-1][0], words, comment)
+                    words, comment = [], None
+                if kind == RBRACE:
+                    if len(stack) == 1:
+                        raise self.error('unexpected "}"', offset)
+                    stack.pop()
+                    comment = None
+                elif kind == EOF and len(stack) > 1:
                     raise self.error(f'missing "}}" for {quoted(stack[-1][0].name)} opened here',
                                      stack[-1][1])
-                return root
-            if kind == COMMENT:
-                comment = text
-                continue
-            if kind == RBRACE:
-                if len(stack) == 1:
-                    raise self.error('unexpected "}"', offset)
-                stack.pop()
-                comment = None
-                continue
-            if kind not in (NAME, STRING):  # names needing quotes are rendered quoted
-                raise self.error(f'expected a node name, found {_describe(kind, text)}', offset)
-            if len(stack) == 1 and self.sections_only:
-                self._check_section(text, offset)
-            opened = self._statement(stack[-1][0], text, offset, comment)
-            comment = None
-            if opened is not None:
-                if len(stack) > MAX_DEPTH:
-                    raise self.error(f'nested more than {MAX_DEPTH} levels deep', opened[1])
-                stack.append(opened)
+        return root
 
-    def _check_section(self, name: str, offset: int) -> None:
+    def _unexpected(self, words: list[tuple[str, int]], kind: int, text: str,
+                    offset: int) -> ConfigParseError:
+        name = quoted(words[0][0])
+        if len(words) == 1:
+            return self.error(f'expected a value, "{{" or a new line after {name}, '
+                              f'found {_describe(kind, text)}', offset)
+        return self.error(f'expected a new line or "{{" after the value of {name}, '
+                          f'found {_describe(kind, text)}', offset)
+
+    def _check_section(self, words: list[tuple[str, int]], name: str, offset: int) -> None:
         """A config file holds only sections ("system {", "interfaces {") at
         its top: anything else is not a config file, and what it holds is
         not echoed (it might be /etc/shadow)."""
-        kind = self.peek()[0]
-        if _SECTION_NAME.fullmatch(name) is None or kind not in (LBRACE, NEWLINE, RBRACE, EOF):
+        if words or _SECTION_NAME.fullmatch(name) is None:
             raise self.error('not a configuration file: its top level must hold only '
-                             'sections such as "system { ... }"', offset)
+                             'sections such as "system { ... }"', words[0][1] if words else offset)
 
-    def _statement(self, parent: ConfigNode, name: str, offset: int,
-                   comment: Optional[str]) -> Optional[tuple[ConfigNode, int]]:
-        """Parse what follows a name; return (node, offset) when a block opens."""
-        kind, text, next_offset = self.peek()
-        if kind == LBRACE:
-            self.next()
-            node = self._child(parent, name, offset, as_tag=False, as_leaf=False)
-            node.comment = comment if comment is not None else node.comment
-            return node, next_offset
-        if kind in (NEWLINE, RBRACE, EOF):
+    def _open(self, parent: ConfigNode, words: list[tuple[str, int]],
+              comment: Optional[str]) -> ConfigNode:
+        """The node a "{" opens: ``name {`` or a tag value, ``name value {``."""
+        (name, offset), *value = words
+        node = self._child(parent, name, offset, as_tag=bool(value), as_leaf=False)
+        if value:
+            node = self._child(node, value[0][0], value[0][1], as_tag=False, as_leaf=False)
+        if comment is not None:
+            node.comment = comment
+        return node
+
+    def _close(self, parent: ConfigNode, words: list[tuple[str, int]],
+               comment: Optional[str]) -> None:
+        """A statement without a block: a bare name, or ``name value``."""
+        (name, offset), *value = words
+        if not value:
             node = parent.children.get(name)
             if node is None:
                 node = parent.children[name] = ConfigNode(name)
                 node.origin = self.position(offset)
-            node.comment = comment if comment is not None else node.comment
-            return None
-        if kind not in (NAME, STRING):
-            raise self.error(f'expected a value, "{{" or a new line after {quoted(name)}, '
-                             f'found {_describe(kind, text)}', next_offset)
-        self.next()
-        after, after_text, after_offset = self.peek()
-        if after == LBRACE:
-            self.next()
-            tag = self._child(parent, name, offset, as_tag=True, as_leaf=False)
-            node = self._child(tag, text, next_offset, as_tag=False, as_leaf=False)
-            node.comment = comment if comment is not None else node.comment
-            return node, after_offset
-        if after not in (NEWLINE, RBRACE, EOF):
-            raise self.error(f'expected a new line or "{{" after the value of {quoted(name)}, '
-                             f'found {_describe(after, after_text)}', after_offset)
-        leaf = self._child(parent, name, offset, as_tag=False, as_leaf=True)
-        seen = self._seen.get(id(leaf))
-        if seen is None:
-            seen = self._seen[id(leaf)] = set(leaf.values)
-        if text not in seen:
-            seen.add(text)
-            leaf.values.append(text)
-        leaf.comment = comment if comment is not None else leaf.comment
-        return None
+        else:
+            node = self._child(parent, name, offset, as_tag=False, as_leaf=True)
+            seen = self._seen.get(id(node))
+            if seen is None:
+                seen = self._seen[id(node)] = set(node.values)
+            if value[0][0] not in seen:
+                seen.add(value[0][0])
+                node.values.append(value[0][0])
+        if comment is not None:
+            node.comment = comment
 
     def _child(self, parent: ConfigNode, name: str, offset: int, *,
                as_tag: bool, as_leaf: bool) -> ConfigNode:
@@ -276,7 +276,7 @@ class _Parser:
 
 def _describe(kind: int, text: str) -> str:
     return {NAME: quoted(text), STRING: 'a quoted string', LBRACE: '"{"', RBRACE: '"}"',
-            NEWLINE: 'a new line', COMMENT: 'a comment', EOF: 'the end of the file'}[kind]
+            COMMENT: 'a comment'}[kind]
 
 
 def parse_config(text: str, source: str = '<config>', *,
