@@ -58,6 +58,16 @@ def _migration_notices(path: Path, migration: Migration, footer: bool) -> list[s
     return [f"Migrated '{path}' ({crossed}):"] + [f'  {text}' for text in migration.messages]
 
 
+def _refuse_bare_sections(tree: ConfigNode, definitions: Definitions, path: Path) -> None:
+    """A section this system does not know that holds nothing ("router1",
+    the whole of /etc/hostname) means the file is not a config file."""
+    for name, section in tree.children.items():
+        if name not in definitions.root.children and section.is_bare():
+            line, column = section.origin or (1, 1)
+            raise ConfigParseError('not a configuration file: its top level must hold only '
+                                   'sections such as "system { ... }"', line, column, str(path))
+
+
 def read_config(path: Path, definitions: Definitions, rewrite: bool = True,
                 policy: Policy = OWN) -> LoadedConfig:
     """Parse, migrate and validate a config file; with ``rewrite``, a migrated
@@ -77,6 +87,7 @@ def read_config(path: Path, definitions: Definitions, rewrite: bool = True,
     except UnicodeDecodeError as exc:
         raise ConfigParseError(f'not UTF-8 text ({exc.reason})', 1, 1, str(path)) from None
     parsed = parse_config(text, str(path), sections_only=True)
+    _refuse_bare_sections(parsed.tree, definitions, path)
     migration = migrate_config(parsed, definitions.component_versions,
                                Resources.locate().migration_dir, str(path))
     report = validate_tree(parsed.tree, definitions, str(path))

@@ -90,8 +90,10 @@ class Paths:
         if not self.sandboxed:
             path, policy = Path(os.path.normpath(self.saved_config.parent / name)), OPERATOR
         else:
-            base = self.root if name.startswith('/') else self.saved_config.parent
-            path = Path(os.path.normpath(os.path.join(base, name.lstrip('/'))))
+            if name.startswith('/'):  # as in a chroot: "/.." is "/"
+                path = self.root / os.path.normpath(name).lstrip('/')
+            else:
+                path = Path(os.path.normpath(self.saved_config.parent / name))
             if self.root not in path.parents:
                 raise UsageError(f'vyflow: {shown(name)} leads out of the root '
                                  f'{shown(str(self.root))}: under --root every file vyflow '

@@ -83,7 +83,15 @@ def _unquote(token: str) -> str:
     body = token[1:-1]
     if '\\' not in body:
         return body
-    return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), '\\' + m.group(1)), body)
+    if '\0' in body:  # no free placeholder: the general (but piecewise) substitution
+        return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), '\\' + m.group(1)), body)
+    # Whole-string replacements keep memory to a few copies of the value
+    # however many escapes it holds; "\\" is set aside first so "\\n" stays.
+    body = body.replace('\\\\', '\0')
+    for escape, char in _ESCAPES.items():
+        if escape != '\\':
+            body = body.replace('\\' + escape, char)
+    return body.replace('\0', '\\')
 
 
 class _Lexer:
@@ -114,15 +122,16 @@ class _Lexer:
                 continue
             elif kind == LINECOMMENT:
                 continue
-            elif kind == STRING:
+            elif kind == BAD:
+                raise self._bad(value, match.start(group))
+            length = len(value) if kind == NAME else len(value) - 2 - (kind == COMMENT) * 2
+            if length > MAX_TOKEN_CHARS:
+                raise self.error(f'a name, value or comment longer than {MAX_TOKEN_CHARS} '
+                                 f'characters ({length})', match.start(group))
+            if kind == STRING:
                 value = _unquote(value)
             elif kind == COMMENT:
                 value = value[2:-2].strip()
-            else:
-                raise self._bad(value, match.start(group))
-            if len(value) > MAX_TOKEN_CHARS:
-                raise self.error(f'a name, value or comment longer than {MAX_TOKEN_CHARS} '
-                                 f'characters ({len(value)})', match.start(group))
             yield kind, value, match.start(group)
         yield EOF, '', len(text)
 
@@ -240,12 +249,16 @@ class _Parser:
                 node.origin = self.position(offset)
         else:
             node = self._child(parent, name, offset, as_tag=False, as_leaf=True)
-            seen = self._seen.get(id(node))
-            if seen is None:
-                seen = self._seen[id(node)] = set(node.values)
-            if value[0][0] not in seen:
-                seen.add(value[0][0])
-                node.values.append(value[0][0])
+            text = value[0][0]
+            if not node.values:
+                node.values.append(text)
+            else:  # a multi leaf's next line: the set is made only for these
+                seen = self._seen.get(id(node))
+                if seen is None:
+                    seen = self._seen[id(node)] = set(node.values)
+                if text not in seen:
+                    seen.add(text)
+                    node.values.append(text)
         if comment is not None:
             node.comment = comment
 
