@@ -138,12 +138,17 @@ def test_links_at_every_file_vyflow_keeps_touch_nothing_outside(vyflow, victims,
     vyflow.configure('%s interface lo' % NF, '%s server 127.0.0.1 port 2055' % NF)
     vyflow.run('save')
     assert snapshot(victims) == before
-    modes = {path: stat.S_IMODE(os.lstat(path).st_mode)
-             for path in ['/var/lib/vyflow/running.boot', '/etc/vyflow/config.boot',
-                          '/var/lib/vyflow/netflow-state.json', MODPROBE_CONF,
-                          '/run/vyflow/commit.lock']}
-    assert modes == {'/var/lib/vyflow/running.boot': 0o640, '/etc/vyflow/config.boot': 0o640,
-                     '/var/lib/vyflow/netflow-state.json': 0o640, MODPROBE_CONF: 0o644,
-                     '/run/vyflow/commit.lock': 0o600}
+    modes = {}
+    for top in ('/run/vyflow', '/var/lib/vyflow', '/etc/vyflow', '/var/log/vyflow'):
+        for directory, _, names in os.walk(top):
+            modes[directory] = stat.S_IMODE(os.lstat(directory).st_mode)
+            for name in names:
+                path = os.path.join(directory, name)
+                modes[path] = stat.S_IMODE(os.lstat(path).st_mode)
+    assert {modes[path] for path in modes if os.path.isdir(path)} == {0o755}
+    assert {modes[path] for path in modes if not os.path.isdir(path)} <= {0o640, 0o600}
+    assert modes['/var/lib/vyflow/running.boot'] == modes['/etc/vyflow/config.boot'] == 0o640
+    assert modes['/run/vyflow/commit.lock'] == 0o600
+    assert stat.S_IMODE(os.lstat(MODPROBE_CONF).st_mode) == 0o644
     for directory in OWN_FILES:  # nobody can plant anything any more
         assert as_nobody('ln', '-s', victims[0], os.path.join(directory, 'x')).returncode != 0
