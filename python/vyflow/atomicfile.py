@@ -1,30 +1,15 @@
-"""Safe, crash-safe file access: the only way vyflow opens the files it keeps.
+"""Crash-safe reads and writes of the files vyflow keeps, reached safely.
 
-vyflow runs as root among local users who may plant symbolic links, FIFOs or
-their own directories wherever they can write. So every file is reached by
-walking its path one directory at a time from ``/`` with ``O_NOFOLLOW``
-(``openat`` on the parent's descriptor), each directory is checked on the
-descriptor actually used, and then the file is opened relative to it: what was
-checked is what is used, and a link swapped in later is never followed.
-
-vyflow's own files (``OWN``: configs, archive, locks, log, state) must live in
-directories owned by root or by the user running vyflow and writable by nobody
-else; missing directories are created 0755 whatever the umask. Files are
-written as: unpredictable temp name created ``O_EXCL|O_NOFOLLOW`` at 0600 ->
-write -> ``fchmod`` to the final mode -> fsync -> rename over the target ->
-fsync of the directory. A reader, or a process killed at any instant, sees the
-old file or the new one, never a mix, and after a power cut the rename is
-durable; the rename replaces a name in the checked directory and never writes
-through a link.
-
-Files the operator names (``save FILE``, ``load FILE``) may be anywhere the
-operator chooses (``OPERATOR``): their directories may have any owner, since a
-write only ever replaces a name inside the named directory; symbolic links on
-the way are followed only when root or the running user owns them (so
-``/var/run`` works and a link planted by someone else does not), and the file
-itself must be a regular file (or, for a save, not exist yet). Under ``--root``
-(``OPERATOR_IN_ROOT``) no link is followed at all, so nothing leads out of the
-root.
+Every file vyflow keeps is opened here, through safepath (no link followed,
+checked directories), so other modules just call these primitives. Every
+persistent write is: unpredictable temp name in the same directory, created
+``O_EXCL|O_NOFOLLOW`` at 0600 -> write -> ``fchmod`` to the final mode ->
+fsync -> rename over the target -> fsync of the directory. A reader (or a
+process killed at any instant) sees the old file or the new one, never a mix,
+after a power cut the rename is durable, and the rename replaces a name in the
+checked directory: it never writes through a link. Modes are explicit
+whatever the umask: configs and archive 0640 (they may hold secrets of other
+sections), locks and commit-confirm state 0600.
 """
 
 from __future__ import annotations
@@ -33,42 +18,23 @@ import errno
 import functools
 import os
 import stat
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Optional, TypeVar
+from typing import Callable, Optional, TypeVar
 
-from vyflow.errors import FileKindError, LimitError, UnsafePathError
+from vyflow.errors import FileKindError, LimitError
+from vyflow.safepath import (OPERATOR, OPERATOR_IN_ROOT, OWN, Policy, directory, final_link,
+                             kind_of, open_in)
 from vyflow.text import shown
+
+__all__ = ['OPERATOR', 'OPERATOR_IN_ROOT', 'OWN', 'Policy', 'MAX_FILE_BYTES', 'FILE_MODE',
+           'PRIVATE_MODE', 'read_bytes', 'read_text', 'write_atomic', 'create_exclusive',
+           'remove_durable', 'list_directory', 'open_for_append', 'open_lock']
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """No file vyflow reads may be larger: a 100,000-node config is ~3 MB."""
 
-DIRECTORY_MODE = 0o755
 FILE_MODE = 0o640     # configs and archive: they may hold secrets of other sections
 PRIVATE_MODE = 0o600  # temp files until renamed, locks, commit-confirm state
-
-_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_MAX_LINKS = 40
-
-
-@dataclass(frozen=True)
-class Policy:
-    """How a path is walked and what its directories must be."""
-
-    check_owners: bool         # directories owned by root or the running user
-    final_private: bool        # the file's directory writable by its owner only (no sticky /tmp)
-    follow_trusted_links: bool  # follow links owned by root or the running user
-    create_directories: bool
-
-
-OWN = Policy(check_owners=True, final_private=True, follow_trusted_links=False,
-             create_directories=True)
-OPERATOR = Policy(check_owners=False, final_private=False, follow_trusted_links=True,
-                  create_directories=False)
-OPERATOR_IN_ROOT = Policy(check_owners=True, final_private=False, follow_trusted_links=False,
-                          create_directories=False)
-
 
 Function = TypeVar('Function', bound=Callable)
 
@@ -87,173 +53,15 @@ def _naming_the_path(function: Function) -> Function:
     return wrapper  # type: ignore[return-value]
 
 
-def trusted_owners() -> frozenset[int]:
-    """Who may own what vyflow relies on: root and the user running vyflow."""
-    return frozenset({0, os.geteuid()})
-
-
-def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISLNK, 'a symbolic link'), (stat.S_ISDIR, 'a directory'),
-                       (stat.S_ISCHR, 'a character device'), (stat.S_ISBLK, 'a block device'),
-                       (stat.S_ISFIFO, 'a FIFO'), (stat.S_ISSOCK, 'a socket')):
-        if test(mode):
-            return name
-    return 'a regular file' if stat.S_ISREG(mode) else 'not a regular file'
-
-
-def _check_directory(fd: int, where: str, policy: Policy, final: bool) -> None:
-    """Refuse a directory someone other than root or us could change."""
-    if not policy.check_owners:
-        return
-    info = os.fstat(fd)
-    if info.st_uid not in trusted_owners():
-        raise UnsafePathError(
-            f'{shown(where)} is owned by uid {info.st_uid}, not by root or the user running '
-            'vyflow: vyflow keeps nothing where another user could change it '
-            '(chown it, or give a --root you own)')
-    writable_by_others = info.st_mode & 0o022
-    sticky = info.st_mode & stat.S_ISVTX
-    if writable_by_others and (final and policy.final_private or not sticky):
-        raise UnsafePathError(
-            f'{shown(where)} is writable by group or others (mode '
-            f'{stat.S_IMODE(info.st_mode):04o}): vyflow keeps nothing where another user could '
-            f'change it (chmod go-w {shown(where)})')
-
-
-def _trusted_link(dir_fd: int, name: str) -> Optional[str]:
-    """The target of ``name`` if it is a link root or we own, else None."""
-    try:
-        info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-    except OSError:
-        return None
-    if stat.S_ISLNK(info.st_mode) and info.st_uid in trusted_owners():
-        return os.readlink(name, dir_fd=dir_fd)
-    return None
-
-
-def _open_directory(path: Path, policy: Policy, create: bool) -> Optional[int]:
-    """A descriptor of directory ``path`` walked from ``/`` without following
-    untrusted links, each directory checked; None if it does not exist."""
-    if not path.is_absolute():
-        raise ValueError(f'{path} is not absolute')
-    pending = list(Path(os.path.normpath(path)).parts[1:])
-    walked: list[str] = []
-    links = 0
-    fd = os.open('/', _DIRECTORY)
-    try:
-        _check_directory(fd, '/', policy, final=not pending)
-        while pending:
-            name = pending.pop(0)
-            if name in ('', '.'):
-                continue
-            where = '/' + '/'.join(walked + [name])
-            try:
-                child = os.open(name, _DIRECTORY, dir_fd=fd)
-            except FileNotFoundError:
-                if not create:
-                    os.close(fd)
-                    return None
-                child = _make_directory(fd, name, where)
-            except OSError as exc:
-                if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
-                    exc.filename = where
-                    raise
-                target = _trusted_link(fd, name) if policy.follow_trusted_links else None
-                links += 1
-                if target is None or links > _MAX_LINKS:
-                    info = os.stat(name, dir_fd=fd, follow_symlinks=False)
-                    raise UnsafePathError(
-                        f'{shown(where)} is {_kind(info.st_mode)}, not a directory: vyflow does '
-                        'not follow links another user could have planted') from None
-                # Restart from / on the link's target (paths walked so far hold no links,
-                # so ".." in the target can be resolved by name).
-                base = '/' if target.startswith('/') else '/' + '/'.join(walked)
-                resolved = Path(os.path.normpath(os.path.join(base, target)))
-                pending = list(resolved.parts[1:]) + pending
-                walked = []
-                os.close(fd)
-                fd = os.open('/', _DIRECTORY)
-                continue
-            os.close(fd)
-            fd = child
-            walked.append(name)
-            _check_directory(fd, where, policy, final=not pending)
-        return fd
-    except BaseException:
-        os.close(fd)
-        raise
-
-
-def _make_directory(parent_fd: int, name: str, where: str) -> int:
-    """Create ``name`` (0755 whatever the umask) and open it."""
-    try:
-        os.mkdir(name, 0o700, dir_fd=parent_fd)
-        created = True
-    except FileExistsError:
-        created = False  # made meanwhile by someone else: checked like any other
-    except OSError as exc:
-        exc.filename = where
-        raise
-    fd = os.open(name, _DIRECTORY, dir_fd=parent_fd)
-    if created:
-        os.fchmod(fd, DIRECTORY_MODE)
-    return fd
-
-
-@contextmanager
-def _directory(path: Path, policy: Policy, create: bool) -> Iterator[Optional[int]]:
-    fd = _open_directory(path, policy, create)
-    try:
-        yield fd
-    finally:
-        if fd is not None:
-            os.close(fd)
-
-
-def _open_in(dir_fd: int, path: Path, flags: int, mode: int, policy: Policy) -> int:
-    """Open the file ``path.name`` inside ``dir_fd`` without following a link;
-    refuse anything but a regular file."""
-    try:
-        fd = os.open(path.name, flags | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, mode,
-                     dir_fd=dir_fd)
-    except OSError as exc:
-        if exc.errno not in (errno.ELOOP, errno.EISDIR, errno.ENXIO):
-            raise
-        info = os.stat(path.name, dir_fd=dir_fd, follow_symlinks=False)
-        raise FileKindError(f'{shown(str(path))} is {_kind(info.st_mode)}: vyflow uses only '
-                            'regular files and never follows a link there') from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        raise FileKindError(f'{shown(str(path))} is {_kind(info.st_mode)}: vyflow uses only '
-                            'regular files')
-    os.set_blocking(fd, True)
-    return fd
-
-
-def _final_link(path: Path, policy: Policy) -> Path:
-    """An operator's path whose last component is a trusted link, resolved
-    (repeatedly); any other path as it is."""
-    for _ in range(_MAX_LINKS):
-        if not policy.follow_trusted_links:
-            return path
-        with _directory(path.parent, policy, create=False) as dir_fd:
-            target = None if dir_fd is None else _trusted_link(dir_fd, path.name)
-        if target is None:
-            return path
-        path = Path(os.path.normpath(os.path.join(path.parent, target)))
-    return path
-
-
 @_naming_the_path
 def read_bytes(path: Path, policy: Policy = OWN, limit: int = MAX_FILE_BYTES) -> Optional[bytes]:
     """The file's bytes, or None when it (or its directory) does not exist."""
-    path = _final_link(path, policy)
-    with _directory(path.parent, policy, create=False) as dir_fd:
+    path = final_link(path, policy)
+    with directory(path.parent, policy, create=False) as dir_fd:
         if dir_fd is None:
             return None
         try:
-            fd = _open_in(dir_fd, path, os.O_RDONLY, 0, policy)
+            fd = open_in(dir_fd, path, os.O_RDONLY, 0, policy)
         except FileNotFoundError:
             return None
     try:
@@ -308,7 +116,7 @@ def _refuse_non_regular(dir_fd: int, path: Path) -> None:
     except FileNotFoundError:
         return
     if not stat.S_ISREG(info.st_mode):
-        raise FileKindError(f'{shown(str(path))} is {_kind(info.st_mode)}: vyflow writes only '
+        raise FileKindError(f'{shown(str(path))} is {kind_of(info.st_mode)}: vyflow writes only '
                             'regular files or new ones, and never through a link')
 
 
@@ -332,7 +140,7 @@ def write_atomic(path: Path, data: bytes | str, mode: int = FILE_MODE,
     """Replace ``path`` with ``data`` atomically and durably, at ``mode``."""
     if isinstance(data, str):
         data = data.encode('utf-8')
-    with _directory(path.parent, policy, create=policy.create_directories) as dir_fd:
+    with directory(path.parent, policy, create=policy.create_directories) as dir_fd:
         if dir_fd is None:
             raise FileNotFoundError(errno.ENOENT, 'no such directory', str(path.parent))
         _refuse_non_regular(dir_fd, path)
@@ -351,7 +159,7 @@ def create_exclusive(path: Path, data: bytes, mode: int = FILE_MODE,
     """Create ``path`` holding ``data`` durably unless the name is taken
     (False then): a complete temp file is hard-linked to the name, which
     fails rather than replaces."""
-    with _directory(path.parent, policy, create=policy.create_directories) as dir_fd:
+    with directory(path.parent, policy, create=policy.create_directories) as dir_fd:
         if dir_fd is None:
             raise FileNotFoundError(errno.ENOENT, 'no such directory', str(path.parent))
         temp = _written_temp(dir_fd, path, data, mode)
@@ -369,7 +177,7 @@ def create_exclusive(path: Path, data: bytes, mode: int = FILE_MODE,
 @_naming_the_path
 def remove_durable(path: Path, policy: Policy = OWN) -> bool:
     """Remove ``path`` if present, durably; True if something was removed."""
-    with _directory(path.parent, policy, create=False) as dir_fd:
+    with directory(path.parent, policy, create=False) as dir_fd:
         if dir_fd is None:
             return False
         try:
@@ -383,7 +191,7 @@ def remove_durable(path: Path, policy: Policy = OWN) -> bool:
 @_naming_the_path
 def list_directory(path: Path, policy: Policy = OWN) -> list[str]:
     """The names in directory ``path`` (checked like any other); [] if missing."""
-    with _directory(path, policy, create=False) as fd:
+    with directory(path, policy, create=False) as fd:
         return [] if fd is None else os.listdir(fd)
 
 
@@ -391,8 +199,8 @@ def list_directory(path: Path, policy: Policy = OWN) -> list[str]:
 def open_for_append(path: Path, mode: int = FILE_MODE) -> int:
     """A descriptor appending to one of vyflow's own files (the log),
     created at ``mode``; the caller closes it."""
-    with _directory(path.parent, OWN, create=True) as dir_fd:
-        fd = _open_in(dir_fd, path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_MODE, OWN)
+    with directory(path.parent, OWN, create=True) as dir_fd:
+        fd = open_in(dir_fd, path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_MODE, OWN)
     _own_mode(fd, mode)
     return fd
 
@@ -400,8 +208,8 @@ def open_for_append(path: Path, mode: int = FILE_MODE) -> int:
 @_naming_the_path
 def open_lock(path: Path) -> int:
     """A descriptor of one of vyflow's lock files (0600), for ``flock``."""
-    with _directory(path.parent, OWN, create=True) as dir_fd:
-        fd = _open_in(dir_fd, path, os.O_RDWR | os.O_CREAT, PRIVATE_MODE, OWN)
+    with directory(path.parent, OWN, create=True) as dir_fd:
+        fd = open_in(dir_fd, path, os.O_RDWR | os.O_CREAT, PRIVATE_MODE, OWN)
     _own_mode(fd, PRIVATE_MODE)
     return fd
 

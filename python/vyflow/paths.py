@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from vyflow.atomicfile import OPERATOR, OPERATOR_IN_ROOT, OWN, Policy
+from vyflow.safepath import OPERATOR, OPERATOR_IN_ROOT, OWN, Policy
 from vyflow.errors import ResourceError, UsageError
 from vyflow.text import shown
 
