@@ -61,7 +61,7 @@ def read_bytes(path: Path, policy: Policy = OWN, limit: int = MAX_FILE_BYTES) ->
         if dir_fd is None:
             return None
         try:
-            fd = open_in(dir_fd, path, os.O_RDONLY, 0, policy)
+            fd = open_in(dir_fd, path, os.O_RDONLY, 0)
         except FileNotFoundError:
             return None
     try:
@@ -200,7 +200,7 @@ def open_for_append(path: Path, mode: int = FILE_MODE) -> int:
     """A descriptor appending to one of vyflow's own files (the log),
     created at ``mode``; the caller closes it."""
     with directory(path.parent, OWN, create=True) as dir_fd:
-        fd = open_in(dir_fd, path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_MODE, OWN)
+        fd = open_in(dir_fd, path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_MODE)
     _own_mode(fd, mode)
     return fd
 
@@ -209,7 +209,7 @@ def open_for_append(path: Path, mode: int = FILE_MODE) -> int:
 def open_lock(path: Path) -> int:
     """A descriptor of one of vyflow's lock files (0600), for ``flock``."""
     with directory(path.parent, OWN, create=True) as dir_fd:
-        fd = open_in(dir_fd, path, os.O_RDWR | os.O_CREAT, PRIVATE_MODE, OWN)
+        fd = open_in(dir_fd, path, os.O_RDWR | os.O_CREAT, PRIVATE_MODE)
     _own_mode(fd, PRIVATE_MODE)
     return fd
 

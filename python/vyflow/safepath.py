@@ -68,6 +68,7 @@ def trusted_owners() -> frozenset[int]:
 
 
 def kind_of(mode: int) -> str:
+    """What a file is, for messages: "a symbolic link", "a FIFO", …"""
     for test, name in ((stat.S_ISLNK, 'a symbolic link'), (stat.S_ISDIR, 'a directory'),
                        (stat.S_ISCHR, 'a character device'), (stat.S_ISBLK, 'a block device'),
                        (stat.S_ISFIFO, 'a FIFO'), (stat.S_ISSOCK, 'a socket')):
@@ -177,6 +178,8 @@ def _make_directory(parent_fd: int, name: str, where: str) -> int:
 
 @contextmanager
 def directory(path: Path, policy: Policy, create: bool) -> Iterator[Optional[int]]:
+    """The checked directory ``path`` as a descriptor (None if it does not
+    exist and is not to be created), closed afterwards."""
     fd = _open_directory(path, policy, create)
     try:
         yield fd
@@ -185,7 +188,7 @@ def directory(path: Path, policy: Policy, create: bool) -> Iterator[Optional[int
             os.close(fd)
 
 
-def open_in(dir_fd: int, path: Path, flags: int, mode: int, policy: Policy) -> int:
+def open_in(dir_fd: int, path: Path, flags: int, mode: int) -> int:
     """Open the file ``path.name`` inside ``dir_fd`` without following a link;
     refuse anything but a regular file."""
     try:
