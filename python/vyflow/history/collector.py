@@ -8,10 +8,12 @@ only from validated numbers and our own paths; it runs as an argument list
 nfcapd options used (bookworm's 1.7.1 and trixie's 1.7.4 both have them):
 ``-w`` directory, ``-b``/``-p`` loopback address and port, ``-t`` rotation,
 ``-e`` expire at every rotation by the limits ``nfexpire -u`` stored, ``-y``
-LZ4 files, ``-I`` ident, ``-B`` socket buffer, ``-s -N`` scale packets and
-bytes by N whatever the exporter announces (the module's flow sampling: the
-stored counts are then estimates of the real traffic; ``-s -1`` stores them
-as received).
+LZ4 files, ``-I`` ident, ``-B`` socket buffer, ``-s N`` scale packets and
+bytes by the module's flow sampling rate N unless the export announces one
+(the module's options records say the same N): the stored counts are then
+estimates of the real traffic. Not ``-s -N`` ("whatever is announced"):
+1.7.1 turns a negative rate into a huge multiplier for IPFIX (seen here:
+``packet space: 4294967291``).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ class CollectorSpec:
     @property
     def sampling_rate(self) -> int:
         """1 when counts are stored as received."""
-        return abs(int(self.argv[self.argv.index('-s') + 1]))
+        return int(self.argv[self.argv.index('-s') + 1])
 
     @property
     def rotation_interval(self) -> int:
@@ -76,7 +78,7 @@ def desired(config: Optional[HistoryConfig], sampling_rate: Optional[int],
         return None
     argv = (NFCAPD, '-w', str(paths.flow_dir), '-b', LOCAL_ADDRESS, '-p', str(config.port),
             '-t', str(config.rotation_interval), '-e', '-y', '-I', IDENT,
-            '-B', str(SOCKET_BUFFER), '-s', f'-{sampling_rate or 1}')
+            '-B', str(SOCKET_BUFFER), '-s', str(sampling_rate or 1))
     return CollectorSpec(argv, Limits(config.max_size_mib * 1024 * 1024, config.retention_seconds))
 
 

@@ -133,6 +133,10 @@ def _axis(data: dict, offset: int) -> str:
     """Time labels under the first (left-aligned), middle and last (right-aligned) columns."""
     count = len(data['columns'])
     long_window = data['column_seconds'] * count > 86400
+    first, last = (shown(data['columns'][index])[5 if long_window else 11:16]
+                   for index in (0, count - 1))
+    if count < 2 * len(first) + 2:  # too narrow for labels under their columns
+        return ' ' * offset + (first if count == 1 else f'{first} to {last}')
     cells = [' '] * (offset + count)
     free = offset
     for index, align in ((0, 0.0), (count // 2, 0.5), (count - 1, 1.0)):

@@ -125,8 +125,10 @@ def parse_statistics(text: str) -> Answer:
     for cells in _csv_lines(text):
         if cells == ['Summary']:
             in_summary, header = True, None
-        elif 'val' in cells and 'byt' in cells:
-            header = cells
+        elif 'val' in cells and 'fl' in cells:
+            # ordered by flows, 1.7.1 names the counters ipkt/ibyt instead of pkt/byt
+            header = [name.removeprefix('i') if name in ('ipkt', 'ibyt') else name
+                      for name in cells]
             answer.blocks.append([])
         elif in_summary and cells[0] == 'flows':
             header = cells

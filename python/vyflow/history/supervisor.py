@@ -28,6 +28,8 @@ MODULE = 'vyflow.history.supervisor'
 FIRST_DELAY = 1.0
 LONGEST_DELAY = 60.0
 STEADY_SECONDS = 60.0  # a run this long resets the delay
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
 
 
 class Supervisor:
@@ -43,6 +45,7 @@ class Supervisor:
             self.child.send_signal(signal.SIGTERM)
 
     def run(self) -> int:
+        _prctl(PR_SET_CHILD_SUBREAPER, 1)  # nfcapd's own children come back to us
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
@@ -66,11 +69,14 @@ class Supervisor:
     def _run_once(self) -> int:
         try:
             self.child = subprocess.Popen(self.command, stdin=subprocess.DEVNULL,
-                                          env={**os.environ, 'TZ': 'UTC'})
+                                          env={**os.environ, 'TZ': 'UTC'},
+                                          preexec_fn=_end_with_parent)
         except OSError as exc:
             _say(f'cannot start {self.command[0]}: {exc.strerror}')
             return 127
-        return self.child.wait()  # a signal interrupts nothing here (PEP 475)
+        code = self.child.wait()  # a signal interrupts nothing here (PEP 475)
+        _end_leftovers()
+        return code
 
     def _sleep(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -83,6 +89,47 @@ class Supervisor:
                 self.pidfile.unlink()
         except OSError:
             pass
+
+
+def _prctl(option: int, value: int) -> None:
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
+
+
+def _end_with_parent() -> None:
+    """In the child: SIGTERM it when the supervisor dies, even by SIGKILL, so no
+    collector is left holding the port with nobody watching it."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _end_leftovers() -> None:
+    """nfcapd runs its expiry in a child of its own (the "launcher"), which
+    outlives an nfcapd that was killed: as the subreaper we inherit it; end and
+    reap every such descendant before starting a new nfcapd."""
+    me = os.getpid()
+    deadline = time.monotonic() + 5
+    signalled = False
+    while True:
+        try:
+            children = Path(f'/proc/{me}/task/{me}/children').read_text().split()
+        except OSError:
+            children = []
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        except ChildProcessError:
+            return
+        if not children:
+            return
+        kill = signal.SIGKILL if time.monotonic() > deadline else signal.SIGTERM
+        if not signalled or kill == signal.SIGKILL:
+            for child in children:
+                try:
+                    os.kill(int(child), kill)
+                except ProcessLookupError:
+                    pass
+            signalled = True
+        time.sleep(0.05)
 
 
 def _exit_text(code: int) -> str:
