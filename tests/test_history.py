@@ -441,3 +441,58 @@ def test_unconfigured_history_says_how_to_configure_it(tmp_path):
     context = query.Context(HistoryPaths(Paths(tmp_path)), InterfaceNames(system=NAMES), None)
     with pytest.raises(UnconfiguredSubsystem, match='set system flow-accounting netflow history'):
         top.run(context, top.TopQuery(), last_hour(), query.Filters())
+
+
+# ---- the commands, as an operator types them (vyflow --root: commits are plans) ----------
+
+
+def test_commit_plans_the_collector_and_show_reads_the_history(tmp_path):
+    from conftest import Cli
+    flow_cli = Cli(tmp_path / 'root')
+    flow_cli('set', 'system', 'flow-accounting', 'netflow', 'interface', 'eth0')
+    flow_cli('set', 'system', 'flow-accounting', 'netflow', 'history', 'retention', '2d')
+    committed = flow_cli('commit')
+    assert 'start the history collector: nfcapd on 127.0.0.1:2058' in committed.stdout
+    assert 'up to 2 d / 256 MiB' in committed.stdout
+    assert 'destination=127.0.0.1:2058' in committed.stdout
+    assert 'flows are exported to the local history collector only' in committed.stdout
+    running = replay_captures(start(tmp_path / 'root'))     # what the commit would start
+    try:
+        shown = flow_cli('run', 'show', 'flow-accounting', 'history', 'top', '3', 'of',
+                         'conversation', 'by', 'packets', '--json')
+        import json
+        data = json.loads(shown.stdout)
+        own = running.nfdump('-A', 'srcip,dstip', '-O', 'packets', '-n', '3', '-N', '-o',
+                             'fmt:%sa|%da|%fl|%pkt|%byt')
+        expected = [[cell.strip() for cell in line.split('|')][:2] for line in own.splitlines()
+                    if line.count('|') == 4 and line.split('|')[2].strip().isdigit()]
+        assert [row['key'] for row in data['rows']] == expected
+        assert data['totals']['flows'] == 59 and data['window']['asked'] == 'last 1h'
+        text = flow_cli('run', 'show', 'flow-accounting', 'history', 'top', '3').stdout
+        assert text.startswith('Top 3 source addresses by bytes\nWindow:   ')
+        assert 'Total: 298.6 KB, 238 packets, 59 flows' in text
+        interface = flow_cli('run', 'show', 'flow-accounting', 'interface', 'lo', 'top', '2').stdout
+        assert 'Top 2 conversations (source -> destination) by bytes' in interface
+        assert 'Filter:   interface lo (in or out)' in interface
+        flow_cli.env['LC_ALL'] = 'C'
+        graphed = flow_cli('run', 'show', 'flow-accounting', 'history', 'graph', 'last', '15m')
+        assert 'Traffic by interface (traffic in or out), bit/s' in graphed.stdout
+        assert graphed.stdout.isascii()
+        flow_cli.env['LC_ALL'] = 'C.UTF-8'
+        graphed = flow_cli('run', 'show', 'flow-accounting', 'history', 'graph', 'last', '15m')
+        assert '·' in graphed.stdout
+        wrong = flow_cli('run', 'show', 'flow-accounting', 'history', 'of', 'colour', check=False)
+        assert wrong.returncode != 0 and 'of must be one of: src-ip, dst-ip' in wrong.stderr
+        assert 'Traceback' not in wrong.stderr
+    finally:
+        stop(running)
+
+
+def test_unicode_only_where_the_locale_says_utf8():
+    from vyflow.history.opmode import unicode_terminal
+    assert unicode_terminal({'LANG': 'en_US.UTF-8'})
+    assert unicode_terminal({'LC_ALL': 'C.utf8', 'LANG': 'C'})
+    assert not unicode_terminal({'LC_ALL': 'C', 'LANG': 'en_US.UTF-8'})
+    assert not unicode_terminal({'LANG': 'C', 'LC_CTYPE': 'C.UTF-8'})   # Python's coercion
+    assert not unicode_terminal({'LANG': 'de_DE.ISO-8859-1'})
+    assert not unicode_terminal({})

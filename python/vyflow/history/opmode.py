@@ -7,9 +7,8 @@ index rules); with history deleted, files left from before are still read.
 
 from __future__ import annotations
 
-import locale
+import os
 import shutil
-import sys
 from typing import TYPE_CHECKING, Optional
 
 from vyflow.history import graph, health, query, top, window
@@ -39,9 +38,19 @@ def show_top(environment: RunEnvironment, config: Optional[FlowConfig], raw: boo
     return data if raw else top.render(data)
 
 
-def unicode_terminal() -> bool:
-    encoding = getattr(sys.stdout, 'encoding', None) or locale.getpreferredencoding(False)
-    return 'utf' in encoding.lower().replace('-', '')
+def unicode_terminal(environ: Optional[dict] = None) -> bool:
+    """Whether the locale the operator chose is UTF-8 (LC_ALL, else LC_CTYPE, else
+    LANG). Python's own stdout is UTF-8 even in the C locale, so it cannot say;
+    and the C.UTF-8 that Python puts in LC_CTYPE when the locale is C or unset
+    (PEP 538) is not the operator's choice."""
+    environ = os.environ if environ is None else environ
+    coerced = (not environ.get('LC_ALL') and environ.get('LC_CTYPE') == 'C.UTF-8'
+               and environ.get('LANG', 'C') in ('C', 'POSIX', ''))
+    for name in ('LC_ALL', 'LC_CTYPE', 'LANG'):
+        value = environ.get(name, '')
+        if value and not (name == 'LC_CTYPE' and coerced):
+            return 'utf8' in value.lower().replace('-', '')
+    return False
 
 
 def show_graph(environment: RunEnvironment, config: Optional[FlowConfig], raw: bool, by: str,

@@ -30,6 +30,9 @@ SUBJECTS = {
 }
 
 
+TWO_SIDED = ('host', 'interface')
+
+
 @dataclass(frozen=True)
 class TopQuery:
     top: int = DEFAULT_TOP
@@ -121,12 +124,13 @@ def _table(data: dict) -> list[str]:
     if not data['rows']:
         return ['No flows match.']
     by, totals = data['by'], data['totals']
-    header = ['#', *SUBJECTS[data['of']][1], 'BYTES', 'PACKETS', 'FLOWS', 'SHARE']
+    shared = data['of'] not in TWO_SIDED  # a flow counts for both its hosts or interfaces
+    header = ['#', *SUBJECTS[data['of']][1], 'BYTES', 'PACKETS', 'FLOWS'] + ['SHARE'] * shared
     table = [header]
     for row in data['rows']:
         table.append([str(row['rank']), *row['key'], human_bytes(row['bytes']),
-                      human_count(row['packets']), human_count(row['flows']),
-                      _share(row[by], totals[by])])
+                      human_count(row['packets']), human_count(row['flows'])]
+                     + [_share(row[by], totals[by])] * shared)
     widths = [max(len(line[column]) for line in table) for column in range(len(header))]
     keys = len(SUBJECTS[data['of']][1])
     out = []
