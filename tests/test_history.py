@@ -323,7 +323,8 @@ def test_a_dead_collector_is_restarted_and_a_dead_supervisor_takes_it_along(hist
 # ---- health and graph -------------------------------------------------------------------
 
 
-def test_health_reports_disk_oldest_record_and_rate(replayed):
+def test_health_reports_disk_oldest_record_and_rate(history):
+    replayed = replay_captures(history)
     before = files.list_files(replayed.paths.flow_dir)
     status = health.build(replayed.kernel, replayed.paths, replayed.config)
     listed = files.list_files(replayed.paths.flow_dir)       # the collector goes on writing
