@@ -498,3 +498,32 @@ def test_unicode_only_where_the_locale_says_utf8():
     assert not unicode_terminal({'LANG': 'C', 'LC_CTYPE': 'C.UTF-8'})   # Python's coercion
     assert not unicode_terminal({'LANG': 'de_DE.ISO-8859-1'})
     assert not unicode_terminal({})
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='mounts a small tmpfs')
+def test_a_full_disk_is_said_and_the_history_still_answers(tmp_path):
+    root = tmp_path / 'root'
+    flow_dir = HistoryPaths(Paths(root)).flow_dir
+    flow_dir.mkdir(parents=True)
+    subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=1m', 'vyflow-history-test', str(flow_dir)],
+                   check=True)
+    try:
+        running = replay_captures(start(root))
+        try:
+            with open(flow_dir / 'filler', 'wb') as filler:   # nfexpire skips it: not a flow file
+                try:
+                    while True:
+                        filler.write(b'\0' * 65536)
+                        filler.flush()
+                except OSError:
+                    pass
+            send(export_payloads(EXPORT / 'v9.pcap'), running.config.port)
+            time.sleep(2 * running.config.rotation_interval + 1)
+            status = health.build(running.kernel, running.paths, running.config)
+            assert any(f'The disk holding {flow_dir} is full' in hint for hint in status['hints'])
+            data = top.run(running.context(), top.TopQuery(), last_hour(), query.Filters())
+            assert data['totals']['flows'] >= 59                  # what was written is read
+        finally:
+            stop(running)
+    finally:
+        subprocess.run(['umount', str(flow_dir)], check=True)
