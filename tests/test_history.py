@@ -483,6 +483,14 @@ def test_commit_plans_the_collector_and_show_reads_the_history(tmp_path):
         flow_cli.env['LC_ALL'] = 'C.UTF-8'
         graphed = flow_cli('run', 'show', 'flow-accounting', 'history', 'graph', 'last', '15m')
         assert '·' in graphed.stdout
+        stat = tmp_path / 'root' / 'proc/net/stat'                # the module, as captured
+        stat.mkdir(parents=True)
+        shutil.copy(EXPORT.parent / 'proc' / 'stat-v9-traffic.txt', stat / 'ipt_netflow')
+        status = flow_cli('run', 'show', 'flow-accounting').stdout
+        assert f'History:      running on 127.0.0.1:{running.config.port}; ' in status
+        assert 'oldest record' in status and '(kept 2 days)' in status
+        assert json.loads(flow_cli('run', 'show', 'flow-accounting', '--json').stdout)[
+            'history']['collector']['running'] is True
         wrong = flow_cli('run', 'show', 'flow-accounting', 'history', 'of', 'colour', check=False)
         assert wrong.returncode != 0 and 'of must be one of: src-ip, dst-ip' in wrong.stderr
         assert 'Traceback' not in wrong.stderr

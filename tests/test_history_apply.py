@@ -8,10 +8,10 @@ failure at any step leaves both as they were, deleting it stops the collector.
 
 import os
 import shutil
-import socket
 
 import pytest
 
+from test_history import free_port
 from test_flow_netns import desired_state, flow_config, module_replica, netns, ruleset  # noqa: F401
 from vyflow.errors import ApplyError
 from vyflow.history import collector, service
@@ -26,12 +26,6 @@ pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which('iptables-nft-save') is None or shutil.which('nfcapd') is None,
     reason='needs root, iptables-nft and nfdump')
 HISTORY_FILES = ('var/lib/vyflow/history', 'var/log/vyflow', 'run/vyflow/history')
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
