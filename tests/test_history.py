@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_ROOT, VYFLOW
+from conftest import PROJECT_ROOT
 from vyflow.errors import ApplyError, ConfigError, IncorrectValue, UnconfiguredSubsystem
 from vyflow.history import checks, collector, files, graph, health, query, service, top, window
 from vyflow.history.names import InterfaceNames

@@ -51,10 +51,6 @@ def _step(context: query.Context, files: list[FlowFile]) -> int:
     return int(min(gaps)) if gaps else 60
 
 
-def _value(row: query.nfdump.Row, by: str) -> int:
-    return getattr(row, by)
-
-
 def run(context: query.Context, window: Window, by: str, filters: query.Filters,
         width: int = MAX_COLUMNS) -> dict:
     selection = context.select(window)
@@ -78,7 +74,7 @@ def run(context: query.Context, window: Window, by: str, filters: query.Filters,
             name = _row_name(context, statistic, row.key[0], hosts)
             if name is not None:
                 values = series.setdefault(name, [0.0 if c else None for c in columns])
-                values[index] = _value(row, by) * (8 if by == 'bytes' else 1) / span
+                values[index] = getattr(row, by) * (8 if by == 'bytes' else 1) / span
     rows = _rows(series, hosts, span)
     return {'by': by, 'unit': UNITS[by], 'window': window.to_dict(),
             'filters': filters.to_dict(), 'rows_are': 'hosts' if filters.interface else 'interfaces',

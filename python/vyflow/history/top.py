@@ -10,6 +10,7 @@ human units with their share of the total.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from vyflow.history import query
 from vyflow.history.files import Selection
 from vyflow.history.window import Window, iso_time, shown

@@ -31,9 +31,6 @@ class Window:
     def seconds(self) -> float:
         return self.end - self.start
 
-    def describe(self) -> str:
-        return f'{local_time(self.start)} to {local_time(self.end)} ({self.label})'
-
     def to_dict(self) -> dict:
         return {'start': iso_time(self.start), 'end': iso_time(self.end), 'asked': self.label}
 
@@ -77,10 +74,6 @@ def build(last: Optional[str], since: Optional[str], until: Optional[str],
     if end <= start:
         raise IncorrectValue(f'"until {until}" is not after "since {since}"')
     return Window(start, end, f'since {since}' + (f' until {until}' if until else ''))
-
-
-def local_time(epoch: float) -> str:
-    return time.strftime('%Y-%m-%d %H:%M:%S %Z', time.localtime(epoch))
 
 
 def iso_time(epoch: float) -> str:
