@@ -28,7 +28,7 @@ from vyflow.text import shown
 
 __all__ = ['OPERATOR', 'OPERATOR_IN_ROOT', 'OWN', 'Policy', 'MAX_FILE_BYTES', 'FILE_MODE',
            'PRIVATE_MODE', 'read_bytes', 'read_text', 'write_atomic', 'create_exclusive',
-           'remove_durable', 'list_directory', 'open_for_append', 'open_lock']
+           'remove_durable', 'list_directory', 'ensure_directory', 'open_for_append', 'open_lock']
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """No file vyflow reads may be larger: a 100,000-node config is ~3 MB."""
@@ -193,6 +193,14 @@ def list_directory(path: Path, policy: Policy = OWN) -> list[str]:
     """The names in directory ``path`` (checked like any other); [] if missing."""
     with directory(path, policy, create=False) as fd:
         return [] if fd is None else os.listdir(fd)
+
+
+@_naming_the_path
+def ensure_directory(path: Path) -> None:
+    """Make one of vyflow's own directories (0755, every missing one on the
+    way), checked like every directory vyflow uses."""
+    with directory(path, OWN, create=True):
+        pass
 
 
 @_naming_the_path
