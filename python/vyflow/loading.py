@@ -25,6 +25,7 @@ from vyflow.definitions.model import Definitions
 from vyflow.errors import ConfigError, ConfigParseError, MigrationError
 from vyflow.migration import Migration, migrate_config, replace_keeping_backup
 from vyflow.paths import Resources
+from vyflow.store import decode_config
 from vyflow.validation import validate_tree
 
 
@@ -63,9 +64,9 @@ def read_config(path: Path, definitions: Definitions, rewrite: bool = True) -> L
         raise ConfigError(f'{path}: no such file')
     original = path.read_bytes()
     try:
-        text = original.decode('utf-8')
-    except UnicodeDecodeError as exc:
-        raise ConfigParseError(f'not UTF-8 text ({exc.reason})', 1, 1, str(path)) from None
+        text = decode_config(original)  # a leading byte-order mark is only that
+    except ValueError as exc:
+        raise ConfigParseError(str(exc), 1, 1, str(path)) from None
     parsed = parse_config(text, str(path))
     migration = migrate_config(parsed, definitions.component_versions,
                                Resources.locate().migration_dir, str(path))

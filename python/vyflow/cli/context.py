@@ -22,7 +22,8 @@ class Context:
     """Paths, resources and loaded definitions for one invocation."""
 
     paths: Paths
-    dry_run: bool = False
+    dry_run: bool = False       # system changes are only planned (--dry-run, or a sandbox root)
+    recording: bool = True      # commits are recorded (False only with --dry-run)
     out: TextIO = field(default_factory=lambda: sys.stdout)
     err: TextIO = field(default_factory=lambda: sys.stderr)
 
@@ -70,7 +71,8 @@ class Context:
         from vyflow.config import RunEnvironment
         self.open_log()
         environment = RunEnvironment(self.paths, self.resources, self.dry_run)
-        return CommitEngine(environment, self.definitions, self.out, self.user)
+        return CommitEngine(environment, self.definitions, self.out, self.user,
+                            record=self.recording)
 
     def say(self, text: str) -> None:
         if text:

@@ -1,24 +1,37 @@
-"""``rollback N``: make archive revision N the running config again (no reboot)."""
+"""``rollback N``: make archive revision N the running config again (no reboot).
+
+The revision itself is committed (not written to the shared working config
+first), so edits another session makes meanwhile are never swept into it.
+"""
 
 from __future__ import annotations
 
 from vyflow.cli.context import Context
-from vyflow.errors import RevisionError, UncommittedChangesError
+from vyflow.errors import DamagedFileError, RevisionError, UncommittedChangesError
 
 
 def run(context: Context, verb: str, args: list[str]) -> int:
-    if len(args) != 1 or not args[0].isdigit():
+    if len(args) != 1 or not (args[0].isascii() and args[0].isdigit()):
         raise RevisionError('usage: vyflow rollback N (a revision number from '
                             '"show system commit")')
     from vyflow.commit.archive import Archive
     from vyflow.configtree import parse_config
+    from vyflow.errors import ConfigParseError
     number = int(args[0])
     revision = Archive(context.paths.archive_dir).get(number)
-    if context.session.store.has_changes():
+    store = context.session.store
+    try:
+        modified = store.has_changes()
+    except DamagedFileError:
+        modified = context.paths.working_config.exists()
+    if modified:
         raise UncommittedChangesError('Cannot rollback: configuration modified. Commit or '
                                       'discard the changes first.')
-    target = parse_config(revision.config, f'revision {number}')
-    store = context.session.store
-    store.write_working(target.tree, store.foreign_versions(target.versions))
-    context.engine().commit(via='rollback', comment=f'rollback to revision {number}')
+    try:
+        target = parse_config(revision.config, f'revision {number}')
+    except ConfigParseError as exc:
+        raise DamagedFileError(f'revision {number}', str(exc),
+                               'roll back to another revision') from None
+    context.engine().commit(target.tree, via='rollback', comment=f'rollback to revision {number}',
+                            versions=target.versions or {})
     return 0
