@@ -5,7 +5,7 @@
 Inside a private mount and network namespace: a tmpfs becomes the new ``/``,
 the host's /usr, /lib*, /proc, /sys, /dev and the checkout (read-only) are
 bound into it, /etc is copied, and the vyflow files of STATE (a prepared
-``--root`` tree: etc/vyflow, var/lib/vyflow, run/vyflow, var/log/vyflow) are
+``--root`` tree: etc/vyflow, var/lib/vyflow, run/vyflow; not the log) are
 copied to their real places. Each command of COMMANDS_JSON (a list of argv
 lists) runs chrooted there; the result, printed as JSON, holds each command's
 exit code and output and a snapshot (path -> sha256, mode) of every file
@@ -23,7 +23,7 @@ import sys
 import tempfile
 
 BIND = ('/usr', '/lib', '/lib64', '/proc', '/sys', '/dev')
-VYFLOW_DIRS = ('etc/vyflow', 'var/lib/vyflow', 'run/vyflow', 'var/log/vyflow')
+VYFLOW_DIRS = ('etc/vyflow', 'var/lib/vyflow', 'run/vyflow')   # no log dir: none may appear
 
 
 def mount(*argv):

@@ -59,6 +59,8 @@ class Context:
         import logging
         logger = logging.getLogger('vyflow')
         if not logger.handlers:
+            if not self.recording and not self.paths.log_file.parent.is_dir():
+                return  # a dry run creates nothing, not even the log directory
             self.paths.log_file.parent.mkdir(parents=True, exist_ok=True)
             handler = logging.FileHandler(self.paths.log_file, delay=True)
             handler.setFormatter(logging.Formatter('%(asctime)s %(name)s %(levelname)s %(message)s'))
