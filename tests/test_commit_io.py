@@ -124,12 +124,22 @@ def recorded_and_applied(step: dict) -> dict:
             if path.startswith('var/lib/') and not path.endswith('journal')}
 
 
-@needs_namespaces
-def test_full_or_read_only_state_dir_changes_nothing(cli):
+@pytest.fixture
+def pending_82(cli):
+    """alpha 81 committed, 82 in the working config."""
     cli(*A, 'port', '81')
     cli('commit')
     cli(*A, 'port', '82')
-    files = ['!files', str(cli.root)]
+    return cli
+
+
+FILES = '!files'
+
+
+@needs_namespaces
+def test_full_or_read_only_state_dir_changes_nothing(pending_82):
+    cli = pending_82
+    files = [FILES, str(cli.root)]
     results = in_full_fs(cli, 'var/lib/vyflow', '64k', [
         files, cli.argv('commit'), files,                       # 0-2 full: refused
         ['!free'], cli.argv('commit'), files,                   # 3-5 room again: committed
@@ -146,11 +156,9 @@ def test_full_or_read_only_state_dir_changes_nothing(cli):
 
 
 @needs_namespaces
-def test_full_run_dir_refuses_edits_and_commit_confirm_cleanly(cli):
-    cli(*A, 'port', '81')
-    cli('commit')
-    cli(*A, 'port', '82')
-    files = ['!files', str(cli.root)]
+def test_full_run_dir_refuses_edits_and_commit_confirm_cleanly(pending_82):
+    cli = pending_82
+    files = [FILES, str(cli.root)]
     results = in_full_fs(cli, 'run/vyflow', '16k', [
         files, cli.argv(*A, 'port', '83'), cli.argv('commit-confirm', '--seconds', '60'), files,
         ['!free'], cli.argv('commit')])

@@ -89,13 +89,25 @@ def settles_to(cli, old, state_old, later_port: str) -> None:
     shutil.rmtree(cli.root)
 
 
-def in_batches(points, kill, check) -> None:
-    """Kill (CPU-bound, one at a time), then check a batch: the deadlines
-    of a batch run out together instead of one after the other."""
+def sweep(cli, start, baseline, points, run, later_port: str) -> dict:
+    """For each point, a fresh root where ``run(case, point)`` is killed
+    there, then the checks. Kills (CPU-bound) go one at a time, checks by
+    batch: the deadlines of a batch run out together, not one after another.
+    Returns how often the old and the new config were running after the kill."""
+    _, old, state_old = baseline
+    outcomes = {'old': 0, 'new': 0}
     for first in range(0, len(points), BATCH):
-        cases = [kill(point) for point in points[first:first + BATCH]]
+        cases = []
+        for point in points[first:first + BATCH]:
+            case = fresh(cli, start, f'case-{point}')
+            code = run(case, point)
+            assert code == -9, f'point {point}: not killed (exit {code})'
+            outcomes['old' if tree(case) == old else 'new'] += 1
+            repaired_by_next_command(case)
+            cases.append(case)
         for case in cases:
-            check(case)
+            settles_to(case, old, state_old, later_port)
+    return outcomes
 
 
 @pytest.fixture
@@ -120,7 +132,7 @@ def fresh(cli, start: Path, name: str) -> Cli:
 
 
 def test_sigkill_of_commit_confirm_at_every_step(cli, tmp_path, baseline):
-    start, old, state_old = baseline
+    start, old, _ = baseline
     probe = fresh(cli, start, 'probe')
     count, trace = tmp_path / 'count', tmp_path / 'trace'
     assert killpoint(0, count, '--root', probe.root, 'commit-confirm', '--seconds', SECONDS,
@@ -128,18 +140,12 @@ def test_sigkill_of_commit_confirm_at_every_step(cli, tmp_path, baseline):
     total = int(count.read_text())
     points = choose_points(trace, CLI_STEPS, total)
     assert wait_for(lambda: tree(probe) == old, timeout=SECONDS + 20)
-    outcomes = {'old': 0, 'new': 0}
 
-    def kill(point):
-        case = fresh(cli, start, f'cli-{point}')
-        code = killpoint(point, count, '--root', case.root, 'commit-confirm', '--seconds',
+    def run_cli(case, point):
+        return killpoint(point, count, '--root', case.root, 'commit-confirm', '--seconds',
                          SECONDS, env=case.env)
-        assert code == -9, f'point {point}: not killed (exit {code})'
-        outcomes['old' if tree(case) == old else 'new'] += 1
-        repaired_by_next_command(case)
-        return case
 
-    in_batches(points, kill, lambda case: settles_to(case, old, state_old, '85'))
+    outcomes = sweep(cli, start, baseline, points, run_cli, '85')
     assert len(points) >= 40 and outcomes['old'] and outcomes['new'], (len(points), outcomes)
 
 
@@ -153,7 +159,7 @@ def test_sigkill_of_the_timer_at_every_step(cli, tmp_path, baseline):
     time.sleep(1.2)                                     # overdue: the timer acts at once
     count, trace = tmp_path / 'count', tmp_path / 'trace'
 
-    def run_timer(case, point, trace=None):
+    def run_timer(case, point, trace=None):  # handed the lock, as a starter does
         with timer_lock_held(case.root) as fd:
             return killpoint(point, count, '--root', case.root, '_confirm-timer', '--lock-fd',
                              fd, env=case.env, trace=trace, pass_fds=(fd,))
@@ -162,15 +168,5 @@ def test_sigkill_of_the_timer_at_every_step(cli, tmp_path, baseline):
     assert run_timer(probe, 0, trace) == 0
     assert tree(probe) == old and probe.state('alpha') == state_old
     points = choose_points(trace, TIMER_STEPS, int(count.read_text()))
-    outcomes = {'old': 0, 'new': 0}
-
-    def kill(point):
-        case = fresh(cli, start, f'timer-{point}')
-        code = run_timer(case, point)
-        assert code == -9, f'point {point}: not killed (exit {code})'
-        outcomes['old' if tree(case) == old else 'new'] += 1
-        repaired_by_next_command(case)
-        return case
-
-    in_batches(points, kill, lambda case: settles_to(case, old, state_old, '86'))
+    outcomes = sweep(cli, start, baseline, points, run_timer, '86')
     assert len(points) >= 30 and outcomes['old'] and outcomes['new'], (len(points), outcomes)

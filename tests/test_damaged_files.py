@@ -12,8 +12,6 @@ import gzip
 import json
 import shutil
 import subprocess
-import zlib
-from pathlib import Path
 
 import pytest
 from conftest import PROJECT_ROOT, PYTHON

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
 from typing import Optional, TextIO
 
 from vyflow.atomicfile import read_bytes, remove_durable, stale_temps
@@ -37,7 +36,9 @@ from vyflow.commit import confirm as cc
 from vyflow.commit import runner
 from vyflow.commit.archive import Archive
 from vyflow.commit.output import tolerant
-from vyflow.commit.scripts import ScriptRun, affected_runs
+from vyflow.commit.request import CommitResult, Request, Running
+from vyflow.commit.scripts import affected_runs
+from vyflow.commit.settling import ConfirmResult, ConfirmSettling, Settled
 from vyflow.commit.staging import StagedCommit
 from vyflow.config import Config, RunEnvironment
 from vyflow.configtree import ConfigNode, parse_config
@@ -48,58 +49,9 @@ from vyflow.locking import file_lock
 from vyflow.store import RUNNING_REMEDY, ConfigStore
 
 log = logging.getLogger('vyflow.commit')
-REVERT_COMMENT = 'commit-confirm: not confirmed in time, reverted'
+__all__ = ['CommitEngine', 'CommitResult', 'ConfirmResult']  # the library API
 
-
-@dataclass
-class CommitResult:
-    changed: bool
-    runs: list[ScriptRun]
-    revision: Optional[int] = None          # archive sequence recorded
-    recorded: bool = True                   # False: a dry run
-    confirm_deadline: Optional[float] = None  # commit-confirm: reverted then unless confirmed
-    timer_pid: Optional[int] = None         # a timer this commit started
-    ended_confirm: bool = False             # this commit ended a pending commit-confirm
-
-
-@dataclass
-class ConfirmResult:
-    confirmed: bool
-    reverted: bool
-    message: str
-
-
-@dataclass
-class Running:
-    """The running config as read under the lock; ``damaged`` when
-    running.boot cannot be read (``tree`` is then the newest readable
-    revision, and the commit applies everything)."""
-
-    tree: ConfigNode
-    text: Optional[str]
-    damaged: Optional[DamagedFileError] = None
-
-
-@dataclass
-class Request:
-    proposed: Optional[ConfigNode]          # None: the working config
-    via: str
-    comment: str
-    user: str
-    apply_all: bool = False
-    versions: Optional[dict[str, int]] = None
-    confirm_seconds: Optional[float] = None
-    settles: bool = False                   # no change still confirms (plain commit, revert)
-
-
-@dataclass
-class Settled:
-    pending: Optional[cc.Pending] = None
-    reverted: bool = False
-    damaged: bool = False                   # the state file cannot be read
-
-
-class CommitEngine:
+class CommitEngine(ConfirmSettling):
     """Runs commits for one root; ``out`` receives warnings and summaries."""
 
     def __init__(self, environment: RunEnvironment, definitions: Definitions,
@@ -153,37 +105,6 @@ class CommitEngine:
                       'reverted.', file=self.out)
             return result
 
-    def confirm(self, lock_wait: float = 30.0) -> ConfirmResult:
-        """Keep the running config of a pending commit-confirm."""
-        if not self.record:
-            pending = cc.load_pending(self.paths)
-            return ConfirmResult(False, False, 'Dry run: nothing confirmed (a commit-confirm is '
-                                 f'{"" if pending else "not "}pending)')
-        with file_lock(self.paths.commit_lock, wait=lock_wait):
-            try:
-                cc.read_state(self.paths)
-            except DamagedFileError as exc:
-                cc.remove_state(self.paths)
-                return ConfirmResult(True, False, f'WARNING: {exc}\nThe damaged state was '
-                                     'removed: the running configuration is kept, nothing will '
-                                     'be reverted.')
-            settled = self._settle(self._read_running())
-            if settled.reverted:
-                return ConfirmResult(False, True, 'Too late: the commit-confirm deadline had '
-                                     'passed, and the configuration was reverted.')
-            if settled.pending is None:
-                return ConfirmResult(False, False, 'No confirm pending')
-            cc.remove_state(self.paths)
-        return ConfirmResult(True, False, 'Confirmed: the configuration is kept; the pending '
-                             'revert is cancelled.')
-
-    def settle_confirm(self, lock_wait: float = -1.0) -> Optional[float]:
-        """For the timer, at a deadline: revert if due, drop an ended state;
-        the deadline still ahead, or None when nothing is pending any more."""
-        with file_lock(self.paths.commit_lock, wait=lock_wait):
-            settled = self._settle(self._read_running())
-        return settled.pending.deadline if settled.pending else None
-
     # ---- reading ---------------------------------------------------------------
 
     def _read_running(self) -> Running:
@@ -199,58 +120,6 @@ class CommitEngine:
                   'newest archived revision as the previous one.', file=self.out)
             return Running(tree, None, exc)
         return Running(loaded[1].tree, loaded[0]) if loaded else Running(ConfigNode(), None)
-
-    def _pending(self, running: Running) -> Optional[cc.Pending]:
-        try:
-            state = cc.read_state(self.paths)
-        except DamagedFileError:
-            return None
-        if state is not None and running.damaged is not None:
-            return cc.Pending(state, state.armed[0].deadline)  # unknown: assume unconfirmed
-        return cc.pending_for(state, running.text)
-
-    # ---- commit-confirm --------------------------------------------------------
-
-    def _settle(self, running: Running) -> Settled:
-        """Under the lock: revert an overdue commit-confirm, drop an ended one."""
-        try:
-            state = cc.read_state(self.paths)
-        except DamagedFileError as exc:
-            print(f'WARNING: {exc}', file=self.out)
-            return Settled(damaged=True)
-        if state is None:
-            return Settled()
-        pending = self._pending(running)
-        if pending is None:
-            if running.damaged is None and state.interrupted(running.text):
-                self._repair(running)
-            cc.remove_state(self.paths)
-            return Settled()
-        if not pending.overdue:
-            return Settled(pending)
-        try:
-            target = parse_config(state.revert_to, f'{self.paths.confirm_state} (revert target)')
-        except ConfigParseError as exc:
-            raise DamagedFileError(self.paths.confirm_state, str(exc), cc.STATE_REMEDY) from None
-        log.warning('commit-confirm not confirmed in time: reverting')
-        print('The commit-confirm was not confirmed in time: reverting to the last confirmed '
-              'configuration.', file=self.out)
-        # Every script runs (apply_all): a re-arm killed half-way may have
-        # left parts of a config that the revert's diff alone would not touch.
-        self._commit_locked(Request(target.tree, 'commit-confirm', REVERT_COMMENT, self.user,
-                                    True, target.versions or {}, settles=True), running, pending)
-        return Settled(reverted=True)
-
-    def _repair(self, running: Running) -> None:
-        """Re-apply the running config everywhere: a commit-confirm killed
-        before its commit point may have applied part of its config."""
-        print('A commit-confirm was interrupted before it was committed: re-applying the '
-              'running configuration.', file=self.out)
-        log.warning('commit-confirm interrupted before its commit point: re-applying running')
-        runs = affected_runs(self.definitions, running.tree, running.tree,
-                             self.environment.resources.expand_variables, True)
-        config = Config(running.tree, running.tree, self.definitions, self.environment)
-        runner.apply_all(runner.verify_all(runs, config, self.out), config, self.out)
 
     # ---- the commit ------------------------------------------------------------
 

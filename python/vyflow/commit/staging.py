@@ -22,7 +22,8 @@ from vyflow.paths import Paths
 from vyflow.store import storage_error
 
 if TYPE_CHECKING:
-    from vyflow.commit.engine import CommitEngine, Request, Running
+    from vyflow.commit.engine import CommitEngine
+    from vyflow.commit.request import Request, Running
     from vyflow.configtree import ConfigNode
 
 NOTHING_CHANGED = 'nothing was changed'

@@ -16,19 +16,12 @@ import tempfile
 import pytest
 
 from guestlib import cmd, module
-from guestlib.vyflow import MODPROBE_CONF, Vyflow, our_rules
+from guestlib.vyflow import MODPROBE_CONF, our_rules
+from test_vyflow import vyflow  # noqa: F401  (the fixture: no earlier vyflow state)
 
 NF = 'set system flow-accounting netflow'
 STATE_DIR = '/var/lib/vyflow'
 FILLER = os.path.join(STATE_DIR, '.filler')
-
-
-@pytest.fixture
-def vyflow(netflow):
-    tool = Vyflow()
-    tool.reset()
-    yield tool
-    tool.reset()
 
 
 @pytest.fixture
