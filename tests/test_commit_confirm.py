@@ -31,6 +31,15 @@ def running_port(cli):
     return None
 
 
+def past_deadline(pending_now) -> None:
+    """Sleep until a second after the deadline of ``pending_now``."""
+    time.sleep(max(0.0, pending_now.deadline + 1 - time.time()))
+
+
+def archived(cli, number):
+    return json.loads(cli('show', 'system', 'commit', '--json').stdout)[number]
+
+
 @pytest.fixture
 def confirmed(cli):
     """A confirmed baseline: alpha on port 81, port 82 in the working config."""
@@ -48,81 +57,83 @@ def test_revert_happens_after_the_cli_is_sigkilled(confirmed):
     assert first_line.startswith('Initialized commit-confirm; 3 seconds to confirm')
     os.killpg(process.pid, signal.SIGKILL)             # the CLI and its whole process group
     process.wait()
-    assert port(cli) == '82' and running_port(cli) == '82'
     # The revert and the end of "pending" are one step: the running config's rename.
-    assert wait_for(lambda: running_port(cli) == '81', timeout=15), 'no revert after the deadline'
+    assert wait_for(lambda: running_port(cli) == '81', timeout=20), 'no revert after the deadline'
     assert pending(cli.root) is None
     assert port(cli) == '81'
-    rows = cli('show', 'system', 'commit').stdout
-    assert 'commit-confirm: not confirmed in time, reverted' in rows
+    assert archived(cli, 0)['comment'] == 'commit-confirm: not confirmed in time, reverted'
+    assert archived(cli, 1)['via'] == 'commit-confirm'       # it had been committed
+    assert 'port "82"' in cli('show', 'system', 'commit', 'file', '1').stdout
     assert cli('confirm').stdout.strip() == 'No confirm pending'
 
 
 def test_revert_happens_after_the_terminal_is_closed(confirmed, tmp_path):
     cli = confirmed
     session = f'vyflow-cc-{os.getpid()}'
-    command = ' '.join(cli.argv('commit-confirm', '--seconds', '3'))
+    command = ' '.join(cli.argv('commit-confirm', '--seconds', '10'))
     env = ' '.join(f'{k}={v}' for k, v in cli.env.items() if k == 'VYFLOW_SOURCE_TREE')
     subprocess.run(['tmux', 'new-session', '-d', '-s', session,
                     f'env {env} {command}; sleep 30'], check=True)
     try:
-        assert wait_for(lambda: port(cli) == '82' and timer_pid(cli.root), timeout=15)
+        assert wait_for(lambda: timer_pid(cli.root), timeout=15)
     finally:
         subprocess.run(['tmux', 'kill-session', '-t', session], check=True)  # SIGHUP
-    assert wait_for(lambda: port(cli) == '81', timeout=15)
+    assert wait_for(lambda: running_port(cli) == '81' and port(cli) == '81', timeout=20)
+    assert archived(cli, 1)['via'] == 'commit-confirm'
 
 
 def test_confirm_ends_it_and_the_timer_exits_by_itself(confirmed):
     cli = confirmed
-    cli('commit-confirm', '--seconds', '2')
-    pid = timer_pid(cli.root)
-    assert pid and pending(cli.root)
+    cli('commit-confirm', '--seconds', '8')
+    armed = pending(cli.root)
+    assert timer_pid(cli.root) and armed
     assert cli('confirm').stdout.startswith('Confirmed: the configuration is kept')
     assert pending(cli.root) is None
     assert wait_for(lambda: timer_pid(cli.root) is None, timeout=5)  # no signal: it saw it
-    time.sleep(2.5)
+    past_deadline(armed)
     assert port(cli) == '82'
     assert cli('confirm').stdout.strip() == 'No confirm pending'
 
 
 def test_new_commit_confirm_rearms_and_keeps_the_confirmed_target(confirmed):
     cli = confirmed
-    cli('commit-confirm', '--seconds', '2')
-    first = timer_pid(cli.root)
+    cli('commit-confirm', '--seconds', '120')
+    first, armed = timer_pid(cli.root), pending(cli.root)
     cli(*A, 'port', '83')
-    result = cli('commit-confirm', '--seconds', '6')   # slack for a loaded machine
+    result = cli('commit-confirm', '--seconds', '2')    # a new deadline, long before the first
     assert 'the running timer follows the new deadline' in result.stdout
     assert timer_pid(cli.root) == first                 # one timer, following the new state
-    time.sleep(2.5)                                     # past the first deadline
-    assert port(cli) == '83'
-    assert wait_for(lambda: port(cli) == '81', timeout=15)  # back to the last confirmed config
+    assert wait_for(lambda: port(cli) == '81', timeout=30)  # back to the last confirmed config
+    assert time.time() < armed.deadline                 # at the new deadline, not the first
 
 
 def test_plain_commit_confirms_a_pending_commit_confirm(confirmed):
     cli = confirmed
-    cli('commit-confirm', '--seconds', '3')
+    cli('commit-confirm', '--seconds', '8')
+    armed = pending(cli.root)
     cli(*A, 'port', '83')
     result = cli('commit')
     assert 'This commit ended the pending commit-confirm' in result.stdout
     assert pending(cli.root) is None
     assert wait_for(lambda: timer_pid(cli.root) is None, timeout=5)
-    time.sleep(3)
+    past_deadline(armed)
     assert port(cli) == '83' and running_port(cli) == '83'
 
 
 def test_plain_commit_without_changes_confirms(confirmed):
     cli = confirmed
-    cli('commit-confirm', '--seconds', '3')
+    cli('commit-confirm', '--seconds', '8')
+    armed = pending(cli.root)
     result = cli('commit')
     assert 'No configuration changes to commit' in result.stdout
     assert 'The pending commit-confirm is confirmed' in result.stdout
-    time.sleep(3.5)
+    past_deadline(armed)
     assert port(cli) == '82'
 
 
 def test_rollback_ends_it_and_a_later_commit_survives_the_next_revert(confirmed):
     cli = confirmed
-    cli('commit-confirm', '--seconds', '30')
+    cli('commit-confirm', '--seconds', '60')
     result = cli('rollback', '1')                       # back to 81: replaces the pending one
     assert 'This commit ended the pending commit-confirm' in result.stdout
     assert pending(cli.root) is None and port(cli) == '81'
@@ -130,19 +141,19 @@ def test_rollback_ends_it_and_a_later_commit_survives_the_next_revert(confirmed)
     cli('commit')                                       # an unrelated, confirmed commit
     cli(*A, 'port', '85')
     cli('commit-confirm', '--seconds', '2')
-    assert wait_for(lambda: port(cli) == '84', timeout=15)  # reverts to 84, not further
-    time.sleep(1)
+    assert wait_for(lambda: running_port(cli) == '84', timeout=30)  # reverts to 84, not further
+    assert wait_for(lambda: timer_pid(cli.root) is None, timeout=10)
     assert port(cli) == '84' and running_port(cli) == '84'
 
 
 def test_killed_timer_is_restarted_by_the_next_command(confirmed):
     cli = confirmed
-    cli('commit-confirm', '--seconds', '4')
+    cli('commit-confirm', '--seconds', '10')
     kill_timer(cli.root)
     result = cli('show')                                # any command
     assert 'timer restarted' in result.stderr
     assert timer_pid(cli.root)
-    assert wait_for(lambda: port(cli) == '81', timeout=15)
+    assert wait_for(lambda: port(cli) == '81', timeout=30)
 
 
 def test_overdue_revert_happens_before_a_commit_which_is_then_refused(confirmed):

@@ -80,7 +80,7 @@ class CommitEngine(ConfirmSettling):
         pending commit-confirm; one of the working config with no change
         confirms it (as Junos's ``commit``)."""
         request = Request(proposed, via, comment, user or self.user, apply_all, versions,
-                          confirm_seconds, settles=proposed is None)
+                          confirm_seconds, confirms_unchanged=proposed is None)
         if not self.record:
             return self._dry_run(request)
         with file_lock(self.paths.commit_lock, wait=lock_wait):
@@ -186,7 +186,7 @@ class CommitEngine(ConfirmSettling):
                   f'{cc.describe(request.confirm_seconds)} unless confirmed.', file=self.out)
         elif request.confirm_seconds is not None:
             print('Nothing to confirm: no revert was armed.', file=self.out)
-        elif pending is not None and request.settles:
+        elif pending is not None and request.confirms_unchanged:
             cc.remove_state(self.paths)
             result.ended_confirm = True
             print('The pending commit-confirm is confirmed: the configuration is kept.',

@@ -41,4 +41,4 @@ class Request:
     apply_all: bool = False
     versions: Optional[dict[str, int]] = None
     confirm_seconds: Optional[float] = None
-    settles: bool = False                   # no change still confirms (plain commit, revert)
+    confirms_unchanged: bool = False        # no change still confirms (plain commit, revert)

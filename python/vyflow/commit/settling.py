@@ -113,8 +113,9 @@ class ConfirmSettling:
               'configuration.', file=self.out)
         # Every script runs (apply_all): a re-arm killed half-way may have
         # left parts of a config that the revert's diff alone would not touch.
-        self._commit_locked(Request(target.tree, 'commit-confirm', REVERT_COMMENT, self.user,
-                                    True, target.versions or {}, settles=True), running, pending)
+        revert = Request(target.tree, 'commit-confirm', REVERT_COMMENT, self.user, True,
+                         target.versions or {}, confirms_unchanged=True)
+        self._commit_locked(revert, running, pending)
         return Settled(reverted=True)
 
     def _damaged(self, exc: DamagedFileError) -> Settled:
