@@ -106,7 +106,8 @@ def prepared(tmp_path_factory):
     cli('set', *NETFLOW.split(), 'inactive-timeout', '20')   # an uncommitted edit
     for name, (path, _, _) in FILES.items():
         assert (root / path).exists(), name
-    return root
+    yield root
+    cli('confirm')   # the timer the last command started here ends with its state
 
 
 @pytest.mark.parametrize('name,damage', CASES)
