@@ -293,7 +293,9 @@ def test_smoketest_iptables(flow_cli):
     assert egress == {'ipv4': [], 'ipv6': []}
     absent = [name for name in dummies[:3] if name not in HOST]
     if absent:
-        assert (f'WARNING: Interface(s) {", ".join(absent)} do not exist yet; they are '
+        assert (f'WARNING: Interface {absent[0]} does not exist yet; it is accounted once it '
+                'appears' if len(absent) == 1 else
+                f'WARNING: Interfaces {", ".join(absent)} do not exist yet; they are '
                 'accounted once they appear') in out
 
     flow_cli('delete', 'system', 'flow-accounting', 'netflow', 'interface', dummies[1])

@@ -527,7 +527,9 @@ def test_warning_interfaces_that_do_not_exist_yet(flow):
     config = flow('netflow interface eth0', 'netflow interface ppp0',
                   'netflow interface tun7', 'netflow server 192.0.2.100')
     assert warnings_of(config) == [
-        'Interface(s) ppp0, tun7 do not exist yet; they are accounted once they appear']
+        'Interfaces ppp0, tun7 do not exist yet; they are accounted once they appear']
+    one = flow('netflow interface eth0', 'netflow interface ppp0', 'netflow server 192.0.2.100')
+    assert warnings_of(one) == ['Interface ppp0 does not exist yet; it is accounted once it appears']
 
 
 def test_warning_version_5_with_interfaces_carrying_ipv6(flow):
@@ -606,7 +608,7 @@ def test_warnings_accumulate_in_a_fixed_order(flow):
                   'netflow sampling-mode hash', 'buffer-size 1')
     found = warnings_of(config, facts(ASSUMED_DEBIAN, offloaded={'eth0'}, dry_run=True))
     assert [message.split(' ')[0] for message in found] == [
-        'ipt_NETFLOW', 'Interface(s)', 'NetFlow', 'Template', 'inactive-timeout', 'eth0',
+        'ipt_NETFLOW', 'Interface', 'NetFlow', 'Template', 'inactive-timeout', 'eth0',
         'No', 'sampling-mode', 'buffer-size']
 
 

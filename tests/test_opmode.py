@@ -384,6 +384,22 @@ def test_restart_refuses_during_a_commit_and_plans_otherwise(router):
     assert 'rmmod ipt_NETFLOW' not in plan or plan.index('rmmod') < plan.index('modprobe')
 
 
+def test_restart_prints_warnings_as_a_commit_does(router):
+    configure(router, ('interface', 'ppp0'))
+    result = router('restart', 'flow-accounting')
+    assert 'WARNING: Interface ppp0 does not exist yet; it is accounted once it appears\n' \
+        in result.stdout
+    assert 'ConfigWarning' not in result.stdout + result.stderr and '.py:' not in result.stderr
+
+
+def test_commit_confirm_of_one_minute_says_minute(router):
+    configure(router)
+    router('set', 'system', 'flow-accounting', 'netflow', 'active-timeout', '600')
+    armed = router('commit-confirm', '1').stdout
+    assert 'Initialized commit-confirm; 1 minute to confirm' in armed, armed
+    router('confirm')
+
+
 def test_every_command_in_a_real_terminal(router):
     """The shell's operational mode, as an operator types it, with Tab and ?."""
     from helpers.terminal import Terminal

@@ -10,6 +10,7 @@ since a scrape of a router without the module is not an error.
 
 from __future__ import annotations
 
+import sys
 from typing import Literal, Optional
 
 from vyflow.config import Config, RunEnvironment
@@ -146,8 +147,10 @@ def clear_flows(environment: RunEnvironment) -> None:
 
 def restart_flow_accounting(environment: RunEnvironment) -> None:
     """Reload ipt_NETFLOW with the committed settings (refused during a commit)."""
+    from vyflow.base import printed_warnings
     from vyflow.netflow.restart import restart
-    stop, start = restart(environment, _definitions(environment))
+    with printed_warnings(sys.stdout):
+        stop, start = restart(environment, _definitions(environment))
     if environment.dry_run:
         print(stop.plan_text('dry run'))
         print(start.plan_text('dry run'))

@@ -220,8 +220,9 @@ def _warnings(config: FlowConfig, facts: SystemFacts) -> None:
              f'build: {" ".join(sorted(facts.module.features))}')
     missing = [name for name in config.interfaces if name not in facts.interfaces]
     if missing:
-        warn(f'Interface(s) {", ".join(missing)} do not exist yet; they are accounted once '
-             'they appear')
+        warn(f'Interface {missing[0]} does not exist yet; it is accounted once it appears'
+             if len(missing) == 1 else f'Interfaces {", ".join(missing)} do not exist yet; '
+             'they are accounted once they appear')
     if config.version == 5:
         with_ipv6 = [name for name in config.interfaces
                      if name in facts.interfaces and facts.interfaces[name].has_global_ipv6()]

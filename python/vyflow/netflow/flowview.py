@@ -12,7 +12,7 @@ from typing import Optional
 
 from vyflow.errors import IncorrectValue
 from vyflow.netflow.procflows import Flow, FlowFilter
-from vyflow.netflow.units import human_bytes, human_count, protocol_name
+from vyflow.netflow.units import human_bytes, human_count, plural, protocol_name
 
 
 def interface_names() -> dict[int, str]:
@@ -84,7 +84,7 @@ def _seconds(value: Optional[float]) -> str:
 
 def render(flows: list[Flow], names: dict[int, str], rows: int, sort_by: str) -> str:
     if not flows:
-        return f'No flows match ({rows} flows in the cache).'
+        return f'No flows match ({plural(rows, "flow")} in the cache).'
     table = [('IN', 'OUT', 'PROTO', 'SOURCE', 'DESTINATION', 'VLAN', 'PACKETS', 'BYTES',
               'AGE', 'IDLE')]
     for flow in flows:
@@ -101,5 +101,5 @@ def render(flows: list[Flow], names: dict[int, str], rows: int, sort_by: str) ->
     widths = [max(len(row[column]) for row in table) for column in range(len(table[0]))]
     lines = ['  '.join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
              for row in table]
-    lines.append(f'{len(flows)} of {rows} cached flows, by {sort_by}')
+    lines.append(f'{len(flows)} of {plural(rows, "cached flow")}, by {sort_by}')
     return '\n'.join(lines)

@@ -41,7 +41,8 @@ def run(context: Context, verb: str, args: list[str]) -> int:
     def arm() -> None:
         pending = confirm.arm(context.paths, seconds, previous, context.dry_run)
         minutes = seconds / 60
-        shown = f'{minutes:g} minutes' if seconds >= 60 else f'{seconds:g} seconds'
+        shown = (f'{minutes:g} minute{"" if minutes == 1 else "s"}' if seconds >= 60
+                 else f'{seconds:g} second{"" if seconds == 1 else "s"}')
         context.say(f'Initialized commit-confirm; {shown} to confirm before the configuration '
                     f'is reverted (timer pid {pending.timer_pid}). Run "confirm" to keep it.')
 
