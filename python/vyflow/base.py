@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from contextlib import contextmanager
-from typing import Iterator, TextIO
+from typing import Callable, Iterator, Optional, TextIO
 
 from vyflow.errors import ConfigError
 
@@ -26,11 +26,12 @@ def warn(message: str) -> None:
 
 
 @contextmanager
-def printed_warnings(out: TextIO) -> Iterator[None]:
-    """Outside a commit (``restart flow-accounting`` runs verify too): print
-    the block's ConfigWarnings as ``WARNING: …`` lines, as a commit does,
-    instead of Python's ``file.py:199: ConfigWarning: …``; other warnings
-    keep Python's usual report."""
+def printed_warnings(out: TextIO, other: Optional[Callable[[warnings.WarningMessage], None]]
+                     = None) -> Iterator[None]:
+    """Print the block's ConfigWarnings as ``WARNING: …`` lines (a commit, and
+    ``restart flow-accounting``, which runs verify too), not as Python's
+    ``file.py:199: ConfigWarning: …``. Other warnings go to ``other``, by
+    default Python's usual report."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always', ConfigWarning)
         try:
@@ -39,5 +40,7 @@ def printed_warnings(out: TextIO) -> Iterator[None]:
             for item in caught:
                 if issubclass(item.category, ConfigWarning):
                     print(f'WARNING: {item.message}', file=out)
+                elif other is not None:
+                    other(item)
                 else:
                     warnings.showwarning(item.message, item.category, item.filename, item.lineno)

@@ -16,13 +16,12 @@ from __future__ import annotations
 import logging
 import os
 import traceback
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, Optional, TextIO
+from typing import Callable, ContextManager, Iterator, Optional, TextIO
 
 from vyflow.atomicfile import read_text, remove_durable
-from vyflow.base import ConfigWarning
+from vyflow.base import printed_warnings
 from vyflow.commit.archive import Archive
 from vyflow.commit.scripts import ScriptRun, affected_runs, load_script
 from vyflow.config import Config, RunEnvironment
@@ -119,18 +118,8 @@ class CommitEngine:
         if newest is None or newest.config != text:
             self.archive.record(text, self.user, 'recovered', 'running config found unarchived')
 
-    @contextmanager
-    def _printing_warnings(self) -> Iterator[None]:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter('always', ConfigWarning)
-            try:
-                yield
-            finally:
-                for item in caught:
-                    if issubclass(item.category, ConfigWarning):
-                        print(f'WARNING: {item.message}', file=self.out)
-                    else:
-                        log.warning('%s', item.message)
+    def _printing_warnings(self) -> ContextManager[None]:
+        return printed_warnings(self.out, lambda item: log.warning('%s', item.message))
 
     def _verify_all(self, runs: list[ScriptRun], config: Config) -> list[tuple]:
         prepared, problems = [], []
