@@ -40,16 +40,11 @@ class Recent:
 
     refused: int
     sndbuf_reached: int
-    observed_seconds: Optional[float]   # None: counted since the module was loaded
+    observed_seconds: Optional[int]     # None: counted since the module was loaded
 
     def to_dict(self) -> dict:
         return {'window_seconds': WINDOW_SECONDS, 'observed_seconds': self.observed_seconds,
                 'refused': self.refused, 'sndbuf_reached': self.sndbuf_reached}
-
-    def period(self) -> str:
-        if self.observed_seconds is None:
-            return 'since the module was loaded'
-        return f'in the last {WINDOW_SECONDS // 60} min'
 
 
 def clock() -> float:
@@ -72,7 +67,7 @@ def recent(history: list[Sample], now: float, current: Counters) -> dict[str, Re
         if old is None or old[0] > refused or old[1] > overflows:   # new, or module reloaded
             result[address] = Recent(refused, overflows, None)
         else:
-            result[address] = Recent(refused - old[0], overflows - old[1], now - when)
+            result[address] = Recent(refused - old[0], overflows - old[1], round(now - when))
     return result
 
 
