@@ -390,6 +390,11 @@ def test_restart_prints_warnings_as_a_commit_does(router):
     assert 'WARNING: Interface ppp0 does not exist yet; it is accounted once it appears\n' \
         in result.stdout
     assert 'ConfigWarning' not in result.stdout + result.stderr and '.py:' not in result.stderr
+    raw = router('restart', 'flow-accounting', '--json')
+    assert json.loads(raw.stdout)['restarted'] is False            # a sandbox root plans only
+    assert raw.stderr.startswith('WARNING: Interface ppp0 does not exist yet')
+    assert json.loads(router('clear', 'flow-accounting', 'flows', '--json').stdout) == {
+        'cleared': 'flows', 'cache_exported': True}
 
 
 def test_commit_confirm_of_one_minute_says_minute(router):

@@ -129,31 +129,35 @@ def show_flows(environment: RunEnvironment, raw: bool, interface: Optional[str] 
     return flowview.render(found.flows, names, found.rows, sort_by)
 
 
-def clear_counters(environment: RunEnvironment) -> None:
+def clear_counters(environment: RunEnvironment, raw: bool):
     """Zero the module's statistics counters (flush 2: also exports the cache)."""
     kernel = Kernel(environment.paths)
     _stat(kernel)
     kernel.flush(2)
-    print('Flow accounting counters cleared (cached flows were exported).')
+    return ({'cleared': 'counters', 'cache_exported': True} if raw else
+            'Flow accounting counters cleared (cached flows were exported).')
 
 
-def clear_flows(environment: RunEnvironment) -> None:
+def clear_flows(environment: RunEnvironment, raw: bool):
     """Export every cached flow now (flush 1)."""
     kernel = Kernel(environment.paths)
     _stat(kernel)
     kernel.flush(1)
-    print('Cached flows exported to the collectors.')
+    return ({'cleared': 'flows', 'cache_exported': True} if raw else
+            'Cached flows exported to the collectors.')
 
 
-def restart_flow_accounting(environment: RunEnvironment) -> None:
-    """Reload ipt_NETFLOW with the committed settings (refused during a commit)."""
+def restart_flow_accounting(environment: RunEnvironment, raw: bool):
+    """Reload ipt_NETFLOW with the committed settings (refused during a commit).
+    Warnings print as ``WARNING: …`` (on stderr with --json, to keep stdout JSON)."""
     from vyflow.base import printed_warnings
     from vyflow.netflow.restart import restart
-    with printed_warnings(sys.stdout):
+    with printed_warnings(sys.stderr if raw else sys.stdout):
         stop, start = restart(environment, _definitions(environment))
+    if raw:
+        return {'restarted': not environment.dry_run,
+                'steps': [step.description for step in stop.steps + start.steps]}
     if environment.dry_run:
-        print(stop.plan_text('dry run'))
-        print(start.plan_text('dry run'))
-    else:
-        print('flow-accounting restarted: ipt_NETFLOW reloaded with the committed settings, '
-              'hooks re-added')
+        return stop.plan_text('dry run') + '\n' + start.plan_text('dry run')
+    return ('flow-accounting restarted: ipt_NETFLOW reloaded with the committed settings, '
+            'hooks re-added')
