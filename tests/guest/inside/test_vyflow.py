@@ -179,10 +179,7 @@ def test_any_exception_at_any_step_is_undone_and_the_next_commit_works(vyflow, c
     change = (f'{NF} interface vr-h2', f'{NF} active-timeout 77', f'{FA} buffer-size 3',
               f'{NF} server ::1 port {second.port}', f'{FA} enable-egress', f'{NF} dscp le')
     for fault, kind in FAULTS_BY_TYPE:
-        env = {'VYFLOW_INJECT_FAULT': fault}
-        if kind != 'ApplyError':
-            env['VYFLOW_INJECT_FAULT_TYPE'] = kind
-        result = vyflow.configure(*change, check=False, env=env)
+        result = vyflow.configure(*change, check=False, env=fault_env(fault, kind))
         where = f'{fault} {kind}: {result!r}'
         assert result.code != 0 or kind == 'KeyboardInterrupt', where
         if kind not in ('KeyboardInterrupt', 'SystemExit'):
@@ -214,19 +211,27 @@ def test_dry_run_plans_from_the_real_system_and_changes_nothing(vyflow, collecto
     assert snapshot() == before and module.is_loaded()
 
 
-def test_failed_module_load_leaves_nothing_behind(vyflow, collectors):
+def fault_env(step, kind):
+    env = {'VYFLOW_INJECT_FAULT': step}
+    return env if kind == 'ApplyError' else dict(env, VYFLOW_INJECT_FAULT_TYPE=kind)
+
+
+@pytest.mark.parametrize('kind', ['ApplyError', 'KeyError'])
+def test_failed_module_load_leaves_nothing_behind(vyflow, collectors, kind):
     result = vyflow.configure(*base_config(collectors.nfcapd().port), check=False,
-                              env={'VYFLOW_INJECT_FAULT': 'module:load'})
+                              env=fault_env('module:load', kind))
     assert result.code != 0, result
     assert not module.is_loaded() and not os.path.exists(MODPROBE_CONF)
     assert our_rules(4) == [] and our_rules(6) == []
+    assert not os.path.exists(RUNNING)
 
 
-def test_failed_rmmod_on_delete_restores_hooks(vyflow, collectors):
+@pytest.mark.parametrize('kind', ['ApplyError', 'RuntimeError'])
+def test_failed_rmmod_on_delete_restores_hooks(vyflow, collectors, kind):
     vyflow.configure(*base_config(collectors.nfcapd().port))
     before = snapshot()
     result = vyflow.configure('delete system flow-accounting', check=False,
-                              env={'VYFLOW_INJECT_FAULT': 'module:unload'})
+                              env=fault_env('module:unload', kind))
     assert result.code != 0 and module.is_loaded(), result
     assert snapshot() == before
 
