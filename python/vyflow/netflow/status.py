@@ -151,12 +151,13 @@ def _rate(rates: dict) -> str:
 def _collector_counts(collector: dict) -> str:
     recent = collector['recent']
     if recent is None:
-        return f'{plural(collector["attempts"] or 0, "connection attempt")}'
-    counts = f'refused {recent["refused"]}, buffer full {recent["sndbuf_reached"]}'
+        return plural(collector['attempts'] or 0, 'connection attempt')
+    counts = (f'refused {recent["refused"]}, buffer full {recent["sndbuf_reached"]} '
+              f'{_period(collector)}')
     if recent['observed_seconds'] is None:
-        return f'{counts} since the module was loaded'
-    return (f'{counts} in the last {plural(recent["window_seconds"] // 60, "minute")} '
-            f'({collector["refused"]} and {collector["sndbuf_reached"]} since loaded)')
+        return counts
+    return f'{counts} ({collector["refused"]} and {collector["sndbuf_reached"]} since loaded)'
+
 
 
 def render(data: dict) -> str:
