@@ -159,7 +159,6 @@ def _collector_counts(collector: dict) -> str:
     return f'{counts} ({collector["refused"]} and {collector["sndbuf_reached"]} since loaded)'
 
 
-
 def render(data: dict) -> str:
     """The status for people."""
     module, protocol, flows = data['module'], data['protocol'], data['flows']
