@@ -15,7 +15,7 @@ from typing import Literal, Optional
 
 from vyflow.config import Config, RunEnvironment
 from vyflow.definitions.model import Definitions
-from vyflow.errors import DataUnavailable, UnconfiguredSubsystem
+from vyflow.errors import DataUnavailable, IncorrectValue, UnconfiguredSubsystem
 from vyflow.netflow import flowview, health, links, metrics, model, status
 from vyflow.netflow.kernel import Kernel
 from vyflow.netflow.procflows import top_flows
@@ -51,14 +51,32 @@ def _status(environment: RunEnvironment) -> dict:
         raise UnconfiguredSubsystem('flow-accounting is not configured')
     kernel = Kernel(environment.paths)
     stat = _stat(kernel)
-    return status.build(stat, config, health.observe(environment.paths.run_dir, stat),
+    data = status.build(stat, config, health.observe(environment.paths.run_dir, stat),
                         kernel.read_conntrack_events(), links.link_states(config.interfaces))
+    _add_history_status(data, kernel, config)
+    return data
+
+
+def _add_history_status(data: dict, kernel: Kernel, config: model.FlowConfig) -> None:
+    """Issue 16: the flow history's health joins the status and its hints."""
+    from vyflow.history import opmode as history
+    data['history'] = history.status(kernel, config)
+    if data['history']:
+        data['hints'] += data['history']['hints']
 
 
 def show(environment: RunEnvironment, raw: bool):
     """Module, export and collector status with hints."""
     data = _status(environment)
-    return data if raw else status.render(data)
+    if raw:
+        return data
+    text = status.render(data)
+    if data.get('history'):  # issue 16: history lines before the hints
+        from vyflow.history.health import render as history_lines
+        lines = text.splitlines()
+        at = next((n for n, line in enumerate(lines) if line.startswith('Hint: ')), len(lines))
+        text = '\n'.join(lines[:at] + history_lines(data['history']) + lines[at:])
+    return text
 
 
 def show_collectors(environment: RunEnvironment, raw: bool):
@@ -161,3 +179,58 @@ def restart_flow_accounting(environment: RunEnvironment, raw: bool):
         return stop.plan_text('dry run') + '\n' + start.plan_text('dry run')
     return ('flow-accounting restarted: ipt_NETFLOW reloaded with the committed settings, '
             'hooks re-added')
+
+
+# ---- issue 16: the flow history (python/vyflow/history) -------------------------------
+
+HistoryOrder = Literal['bytes', 'packets', 'flows']
+HistorySubject = Literal['src-ip', 'dst-ip', 'host', 'src-port', 'dst-port', 'protocol',
+                         'interface', 'conversation']
+
+
+def show_history(environment: RunEnvironment, raw: bool, top: Optional[int] = None,
+                 by: HistoryOrder = 'bytes', of: HistorySubject = 'src-ip',
+                 last: Optional[str] = None, since: Optional[str] = None,
+                 until: Optional[str] = None, interface: Optional[str] = None,
+                 host: Optional[str] = None):
+    """Top talkers from the flow history (default: top 10 source addresses by bytes,
+    last hour); counts scaled for sampling, and labelled so, when sampling is on."""
+    from vyflow.history import opmode as history
+    from vyflow.history.top import DEFAULT_TOP, TopQuery
+    spec = TopQuery(top or DEFAULT_TOP, by, of)
+    return history.show_top(environment, _configured(environment), raw, spec, last, since,
+                            until, interface, host)
+
+
+def show_history_graph(environment: RunEnvironment, raw: bool, by: HistoryOrder = 'bytes',
+                       last: Optional[str] = None, since: Optional[str] = None,
+                       until: Optional[str] = None, interface: Optional[str] = None,
+                       host: Optional[str] = None):
+    """Traffic over time from the flow history: a row per interface, or per top host
+    of one interface."""
+    from vyflow.history import opmode as history
+    return history.show_graph(environment, _configured(environment), raw, by, last, since,
+                              until, interface, host)
+
+
+def show_interface(environment: RunEnvironment, raw: bool, interface: str,
+                   host: Optional[str] = None, port: Optional[str] = None,
+                   protocol: Optional[str] = None, top: Optional[int] = None,
+                   sort_by: Literal['bytes', 'packets'] = 'bytes', source: Optional[str] = None,
+                   destination: Optional[str] = None):
+    """VyOS's ``show flow-accounting interface IF``: the interface's top conversations
+    of the last hour from the flow history when it is kept (as pmacct's in-memory
+    table answered), else its cached flows."""
+    config = _configured(environment)
+    if config is None or config.history is None:
+        return show_flows(environment, raw, interface, host, port, protocol, top, sort_by,
+                          source, destination)
+    if source is not None or destination is not None:
+        raise IncorrectValue('source and destination filter the cached flows: use "show '
+                             'flow-accounting flows interface IF source|destination …"; the '
+                             'history of an interface takes host')
+    from vyflow.history import opmode as history
+    from vyflow.history.top import DEFAULT_TOP, TopQuery
+    spec = TopQuery(top or DEFAULT_TOP, sort_by, 'conversation')
+    return history.show_top(environment, config, raw, spec, None, None, None, interface, host,
+                            port, protocol)
