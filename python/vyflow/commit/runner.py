@@ -14,12 +14,11 @@ from __future__ import annotations
 import logging
 import os
 import traceback
-import warnings
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from typing import Any, Iterator, TextIO
 
-from vyflow.base import ConfigWarning
+from vyflow.base import printed_warnings
 from vyflow.commit.scripts import ScriptRun, load_script
 from vyflow.config import Config
 from vyflow.errors import CommitFailed, ConfigError, VyflowError
@@ -64,17 +63,10 @@ def exc_path(exc: BaseException, run: ScriptRun) -> str:
 
 @contextmanager
 def script_output(out: TextIO) -> Iterator[None]:
-    """Scripts' prints and warnings go to ``out``; warnings as ``WARNING: …``."""
-    with redirect_stdout(out), warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always', ConfigWarning)
-        try:
-            yield
-        finally:
-            for item in caught:
-                if issubclass(item.category, ConfigWarning):
-                    print(f'WARNING: {item.message}', file=out)
-                else:
-                    log.warning('%s', item.message)
+    """Scripts' prints and warnings go to ``out``; ConfigWarnings as
+    ``WARNING: …``, other warnings to the log."""
+    with redirect_stdout(out), printed_warnings(out, lambda item: log.warning('%s', item.message)):
+        yield
 
 
 def verify_all(runs: list[ScriptRun], config: Config, out: TextIO) -> list[Prepared]:

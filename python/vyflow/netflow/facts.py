@@ -75,6 +75,6 @@ def gather(kernel: Kernel, need_flowtables: bool) -> SystemFacts:
     """Read the facts a commit needs."""
     facts = SystemFacts(interfaces_from_ip_json(kernel.addresses()),
                         kernel.module_or_assumed(), dry_run=kernel.dry_run)
-    if need_flowtables and not kernel.dry_run:
+    if need_flowtables and kernel.reads_system:   # read-only: a dry run checks it too
         facts.offloaded = kernel.flowtable_devices()
     return facts

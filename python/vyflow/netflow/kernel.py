@@ -6,12 +6,16 @@ runs. Everything else in vyflow.netflow works on values this module reads and
 hands to it; the op-mode commands read the module's /proc files through it too.
 
 Fault injection for tests: ``VYFLOW_INJECT_FAULT=<step id>`` makes the step
-with that id fail (``param:destination``, ``module:load``, ``hooks:ipv6``, …),
-so every failure path can be exercised on the real module.
+with that id fail (``param:destination``, ``module:load``, ``hooks:ipv6``, …,
+``read-back``), so every failure path can be exercised on the real module.
+``VYFLOW_INJECT_FAULT_TYPE`` names the built-in exception raised there
+(``ValueError``, ``KeyError``, ``OSError``, ``KeyboardInterrupt``…; default
+ApplyError), to prove that a bug or an interrupt is undone like any failure.
 """
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import subprocess
@@ -28,6 +32,7 @@ from vyflow.paths import Paths
 
 MODULE = 'ipt_NETFLOW'
 FAULT_ENV = 'VYFLOW_INJECT_FAULT'
+FAULT_TYPE_ENV = 'VYFLOW_INJECT_FAULT_TYPE'
 
 # Managed setting -> (sysctl name under net.netflow, module parameter name).
 # engine_id has no sysctl: it is written through /sys/module/…/parameters.
@@ -74,6 +79,12 @@ class Kernel:
         self._fault_fired = False
         self._state_warned = False
 
+    @property
+    def reads_system(self) -> bool:
+        """Whether commands reach a system: the real root, or a test's namespace
+        (a sandbox root alone has no firewall or module of its own)."""
+        return not self.paths.sandboxed or bool(self.command_prefix)
+
     # ---- locations --------------------------------------------------------
 
     sysctl_dir = property(lambda self: self.paths.under('/proc/sys/net/netflow'))
@@ -107,7 +118,12 @@ class Kernel:
         """Fail once at ``step_id`` when asked to (the restore then runs normally)."""
         if not self._fault_fired and os.environ.get(FAULT_ENV) == step_id:
             self._fault_fired = True
-            raise ApplyError(f'injected fault at {step_id} ({FAULT_ENV})')
+            message = f'injected fault at {step_id} ({FAULT_ENV})'
+            name = os.environ.get(FAULT_TYPE_ENV)
+            kind = getattr(builtins, name, None) if name else ApplyError
+            if not (isinstance(kind, type) and issubclass(kind, BaseException)):
+                raise RuntimeError(f'{message}: {FAULT_TYPE_ENV}={name} names no built-in exception')
+            raise kind(message)
 
     # ---- module -----------------------------------------------------------
 
@@ -267,8 +283,11 @@ class Kernel:
         self.run([self._tool(family, 'restore'), '--noflush'], input=payload,
                  what=f'{self._tool(family, "restore")} (flow-accounting hooks)')
 
-    def nft_list_table(self, family: str, table: str) -> Optional[str]:
-        result = self.run(['nft', 'list', 'table', family, table], check=False)
+    def nft_list_table(self, family: str, table: str, numeric: bool = False) -> Optional[str]:
+        """The table's listing, None if it does not exist. ``numeric``: constants
+        as numbers (``nft -n``), not names that differ between nft releases."""
+        result = self.run(['nft', *(['-n'] if numeric else []), 'list', 'table', family, table],
+                          check=False)
         return result.stdout if result.returncode == 0 else None
 
     def nft_apply(self, script: str) -> None:

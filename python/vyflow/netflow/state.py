@@ -26,7 +26,7 @@ class SystemState:
     settings: dict[str, str] = field(default_factory=dict)     # managed ones only when desired
     modprobe_conf: Optional[str] = None
     hooks: dict[str, dict] = field(default_factory=dict)        # family -> table -> ChainState
-    marks: Optional[frozenset] = None                            # DSCP marks; None: no table
+    marks: dscp.Marks = None                                     # DSCP marks; None: no table
     conntrack_events: Optional[str] = None                       # None in desired: unmanaged
     remembered: dict = field(default_factory=dict)               # our state file (values to restore)
     history: Optional[CollectorSpec] = None                      # issue 16: None: no collector
@@ -36,8 +36,9 @@ class SystemState:
 
 
 def read_current(kernel: Kernel) -> SystemState:
-    """What the system holds now. In dry run no command runs: our hooks and
-    nft table are taken as absent."""
+    """What the system holds now, read-only, so a dry run plans exactly what a
+    commit would do. A sandbox root has no firewall of its own: there our
+    hooks and nft table are taken as absent."""
     loaded = kernel.module_loaded()
     state = SystemState(module_loaded=loaded,
                         settings=kernel.read_settings() if loaded else {},
@@ -45,9 +46,10 @@ def read_current(kernel: Kernel) -> SystemState:
                         conntrack_events=kernel.read_conntrack_events(),
                         remembered=kernel.read_state_file(),
                         history=history_service.read_current(kernel, HistoryPaths(kernel.paths)))
-    if not kernel.dry_run:
+    if kernel.reads_system:
         state.hooks = {family: hooks.read_family(kernel, family) for family in FAMILIES}
-        state.marks = dscp.parse_listing(kernel.nft_list_table(dscp.TABLE_FAMILY, dscp.TABLE))
+        state.marks = dscp.parse_listing(kernel.nft_list_table(dscp.TABLE_FAMILY, dscp.TABLE,
+                                                                 numeric=True))
     return state
 
 
@@ -69,7 +71,9 @@ def mismatches(desired: SystemState, current: SystemState) -> list[str]:
             if want[table] != have[table]:
                 problems.append(f'hooks.{family}.{table}: desired {want[table].describe()}, '
                                 f'current {have[table].describe()}')
-    differ('nft table inet vyflow_export', desired.marks, current.marks)
+    if desired.marks != current.marks:
+        problems.append(f'nft table inet vyflow_export: desired {dscp.describe(desired.marks)}, '
+                        f'current {dscp.describe(current.marks)}')
     if desired.conntrack_events is not None:
         differ('net.netfilter.nf_conntrack_events', desired.conntrack_events,
                current.conntrack_events)
