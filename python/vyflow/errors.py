@@ -30,8 +30,18 @@ class ConfigPathError(ConfigError):
     """A `set`/`delete` path does not exist in the definitions: fix the command."""
 
 
+class NothingToDeleteError(ConfigError):
+    """`delete` names a node or value that is not in the working config: check it with `show`."""
+
+
 class ValueValidationError(ConfigError):
     """A value failed its node's constraints at `set` time: use an allowed value."""
+
+
+class CommandUsageError(VyflowError):
+    """A command line is malformed (missing words, unknown verb): see the usage shown."""
+
+    exit_code = 2
 
 
 class ConfigParseError(VyflowError):

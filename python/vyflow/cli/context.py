@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, Callable, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from vyflow.errors import ConfigError
 from vyflow.paths import Paths, Resources
@@ -17,14 +17,19 @@ if TYPE_CHECKING:  # imported lazily at run time: cheap commands stay cheap
     from vyflow.editing import Session
 
 
-@dataclass
 class Context:
-    """Paths, resources and loaded definitions for one invocation."""
+    """Paths, resources and loaded definitions for one invocation.
 
-    paths: Paths
-    dry_run: bool = False
-    out: TextIO = field(default_factory=lambda: sys.stdout)
-    err: TextIO = field(default_factory=lambda: sys.stderr)
+    ``edit_level`` is the interactive shell's edit level (``edit PATH``), for
+    the commands that print paths relative to it (``show | commands``)."""
+
+    def __init__(self, paths: Paths, dry_run: bool = False, out: TextIO | None = None,
+                 err: TextIO | None = None):
+        self.paths = paths
+        self.dry_run = dry_run
+        self.out = out if out is not None else sys.stdout
+        self.err = err if err is not None else sys.stderr
+        self.edit_level: list[str] = []
 
     @cached_property
     def resources(self) -> Resources:

@@ -7,43 +7,17 @@ the command; everything after it belongs to the command (so values such as
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from vyflow.cli.context import Context
+from vyflow.cli.dispatch import USAGE, dispatch
 from vyflow.errors import VyflowError
 from vyflow.paths import Paths
 
-# Subcommand -> module under vyflow.cli.commands (imported only when used).
-COMMANDS = {
-    'set': 'edit', 'delete': 'edit', 'copy': 'copy', 'rename': 'copy', 'comment': 'comment',
-    'show': 'show', 'compare': 'compare',
-    'discard': 'discard', 'save': 'save', 'load': 'load', 'merge': 'load',
-    'commit': 'commit', 'commit-confirm': 'commit', 'confirm': 'confirm',
-    'rollback': 'rollback', 'boot': 'boot', 'run': 'run',
-    'clear': 'run', 'restart': 'run', 'reset': 'run',
-    '_confirm-timer': 'confirm_timer',
-    '_complete': 'complete',
-}
 
-USAGE = """usage: vyflow [--root DIR] [--dry-run] [COMMAND [ARGS...]]
-
-Configure mode:  set PATH [VALUE] | delete PATH [VALUE] | show [PATH] | compare [N [M]]
-                 copy|rename PATH TAG VALUE to TAG NEW-VALUE | comment PATH TEXT
-                 commit [comment TEXT] | commit-confirm [MINUTES] [comment TEXT] | confirm
-                 rollback N | discard | save [FILE] | load [--json] [FILE] | merge FILE
-Operational:     run show ... | show flow-accounting ... | show system commit [diff N]
-                 clear flow-accounting ... | restart flow-accounting
-Boot:            boot (load the saved config, migrate, commit)
-No command:      the interactive shell (configure, exit, Tab and ? help)
-
---root DIR (or VYFLOW_ROOT) keeps every file vyflow touches under DIR.
---dry-run shows what a commit would do to the system without doing it."""
-
-
-def parse_global(argv: Sequence[str]) -> tuple[Optional[str], bool, list[str]]:
+def parse_global(argv: Sequence[str]) -> tuple[str | None, bool, list[str]]:
     root, dry_run, rest = None, False, list(argv)
     while rest and rest[0].startswith('-'):
         option = rest.pop(0)
@@ -62,21 +36,7 @@ def parse_global(argv: Sequence[str]) -> tuple[Optional[str], bool, list[str]]:
     return root, dry_run, rest
 
 
-def dispatch(context: Context, words: Sequence[str]) -> int:
-    """Run one command line (also used by the shell); returns the exit code."""
-    module_name = COMMANDS.get(words[0])
-    if module_name is None:
-        context.warn(f'vyflow: unknown command "{words[0]}"\n{USAGE}')
-        return 2
-    module = importlib.import_module(f'vyflow.cli.commands.{module_name}')
-    try:
-        return module.run(context, words[0], list(words[1:]))
-    except VyflowError as exc:
-        context.warn(str(exc))
-        return exc.exit_code
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     root, dry_run, words = parse_global(sys.argv[1:] if argv is None else argv)
     paths = Paths.from_root(root)
     # A sandbox root has no kernel of its own: commits there only plan.

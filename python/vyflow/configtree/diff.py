@@ -1,9 +1,13 @@
 """Differences between two trees, in the two forms operators read.
 
-- ``compare_sections``: VyOS 1.4 ``compare`` style, a ``[parent path]`` header
-  per changed parent, then rendered lines prefixed ``- `` (old) and ``+ `` (new).
+- ``compare_sections``: VyOS ``compare`` style, an ``[edit parent path]`` header
+  per changed parent (``[edit]`` at the top), then rendered lines prefixed
+  ``- `` (old) and ``+ `` (new).
 - ``marked_lines``: configure-mode ``show``: the new tree rendered in full with a
   marker column, ``+`` added, ``-`` deleted, ``>`` changed value, space unchanged.
+
+Both are displays, so values are quoted only where needed (``display_lines``),
+as VyOS's configure mode shows them.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 from vyflow.configtree.node import ConfigNode, natural_key
-from vyflow.configtree.render import INDENT, node_lines
+from vyflow.configtree.render import INDENT, display_lines
 
 Line = tuple[str, int, str]  # (marker, depth, text)
 
@@ -28,14 +32,14 @@ def _single_tag_value(tag: ConfigNode, value: ConfigNode) -> ConfigNode:
 
 
 def _marked(marker: str, node: ConfigNode, depth: int) -> list[Line]:
-    return [(marker, d, text) for d, text in node_lines(node, depth)]
+    return [(marker, d, text) for d, text in display_lines(node, depth)]
 
 
 def _leaf_value_lines(old: ConfigNode, new: ConfigNode, depth: int, full: bool) -> list[Line]:
     """Lines for a leaf whose values changed. ``full`` (the ``show`` view)
     lists unchanged values too and marks a replaced single value with ``>``."""
     if full and len(old.values) == 1 and len(new.values) == 1:
-        return [('>', depth, text) for _, text in node_lines(new, depth)]
+        return [('>', depth, text) for _, text in display_lines(new, depth)]
     added = [v for v in new.values if v not in old.values]
     removed = [v for v in old.values if v not in new.values]
     if not added and not removed:  # same values, new order or comment
@@ -99,7 +103,7 @@ def format_compare(old: ConfigNode, new: ConfigNode) -> str:
     blocks = []
     for path, lines in compare_sections(old, new):
         body = ''.join(f'{marker} {INDENT * depth}{text}\n' for marker, depth, text in lines)
-        blocks.append(f'[{" ".join(path)}]\n{body}')
+        blocks.append(f'[{" ".join(("edit",) + path)}]\n{body}')
     return '\n'.join(blocks)
 
 

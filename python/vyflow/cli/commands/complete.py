@@ -16,7 +16,7 @@ from vyflow.paths import Paths
 
 GLOBAL_OPTIONS = ('--root', '--dry-run', '--help')
 # Commands whose argument is a file name.
-FILE_COMMANDS = ('save', 'load', 'merge')
+FILE_COMMANDS = ('save', 'load', 'merge', 'batch')
 
 
 def _split_globals(words: list[str]) -> tuple[str | None, list[str], bool]:
@@ -37,7 +37,7 @@ def _split_globals(words: list[str]) -> tuple[str | None, list[str], bool]:
 
 def candidates(context: Context, words: list[str], partial: str) -> list[str]:
     """Completions for ``partial`` after the complete ``words`` (command first)."""
-    from vyflow.cli.main import COMMANDS
+    from vyflow.cli.dispatch import COMMANDS
     if not words:
         if partial.startswith('--root='):
             return ['@dirs']

@@ -1,0 +1,59 @@
+"""The command table: which module runs each ``vyflow`` subcommand.
+
+Shared by the scripting CLI (``cli.main``), the interactive shell and batch
+files, so none of them imports another to run a command. Command modules are
+imported only when used, which keeps cheap commands cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+
+from vyflow.cli.context import Context
+from vyflow.errors import VyflowError
+
+# Subcommand -> module under vyflow.cli.commands.
+COMMANDS = {
+    'set': 'edit', 'delete': 'edit', 'copy': 'edit', 'rename': 'edit', 'comment': 'edit',
+    'show': 'show', 'compare': 'compare',
+    'discard': 'discard', 'save': 'save', 'load': 'load', 'merge': 'load',
+    'commit': 'commit', 'commit-confirm': 'commit', 'confirm': 'confirm',
+    'rollback': 'rollback', 'boot': 'boot', 'run': 'run', 'batch': 'batch',
+    'clear': 'run', 'restart': 'run', 'reset': 'run',
+    '_confirm-timer': 'confirm_timer',
+    '_complete': 'complete',
+}
+
+USAGE = """usage: vyflow [--root DIR] [--dry-run] [COMMAND [ARGS...]]
+
+Configure mode:  set PATH [VALUE] | delete PATH [VALUE] | show [PATH] [| commands]
+                 compare [N [M]] | comment PATH TEXT
+                 copy|rename PATH TAG VALUE to TAG NEW-VALUE
+                 commit [comment TEXT] | commit-confirm [MINUTES] [comment TEXT] | confirm
+                 rollback N | discard | save [FILE] | load [--json] [FILE] | merge FILE
+Scripts:         batch [--no-commit] [FILE|-] [comment TEXT]: set/delete/copy/rename/
+                 comment lines from FILE (or standard input), all checked, then one
+                 commit; any bad line changes nothing
+Operational:     run show ... | show flow-accounting ... | show system commit [diff N]
+                 show configuration [commands | json [pretty]]
+                 clear flow-accounting ... | restart flow-accounting
+Boot:            boot (load the saved config, migrate, commit)
+No command:      the interactive shell (configure, exit, Tab and ? help)
+
+--root DIR (or VYFLOW_ROOT) keeps every file vyflow touches under DIR.
+--dry-run shows what a commit would do to the system without doing it."""
+
+
+def dispatch(context: Context, words: Sequence[str]) -> int:
+    """Run one command line; returns the exit code."""
+    module_name = COMMANDS.get(words[0])
+    if module_name is None:
+        context.warn(f'vyflow: unknown command "{words[0]}"\n{USAGE}')
+        return 2
+    module = importlib.import_module(f'vyflow.cli.commands.{module_name}')
+    try:
+        return module.run(context, words[0], list(words[1:]))
+    except VyflowError as exc:
+        context.warn(str(exc))
+        return exc.exit_code
