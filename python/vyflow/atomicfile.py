@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
 
 
 def fsync_directory(directory: Path) -> None:
@@ -57,7 +56,7 @@ def remove_durable(path: Path) -> bool:
     return True
 
 
-def read_text(path: Path) -> Optional[str]:
+def read_text(path: Path) -> str | None:
     """The file's text, or None when it does not exist."""
     try:
         return path.read_text(encoding='utf-8')

@@ -6,7 +6,7 @@ Every error the CLI shows is one of these; anything else escaping is a bug.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 
 class VyflowError(Exception):
@@ -21,7 +21,7 @@ class ConfigError(VyflowError):
     ``path`` names the config node the message is about, when one is known.
     """
 
-    def __init__(self, message: str, path: Optional[Sequence[str]] = None):
+    def __init__(self, message: str, path: Sequence[str] | None = None):
         super().__init__(message)
         self.path = list(path) if path else None
 

@@ -16,13 +16,15 @@ the installation prefix (``/usr/share/vyflow``, ``/usr/libexec/vyflow``).
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
 
 from vyflow.errors import ResourceError
+from vyflow.records import dataclass
+
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:
+    from typing import Any
 
 ROOT_ENV = 'VYFLOW_ROOT'
 
@@ -34,7 +36,7 @@ class Paths:
     root: Path = Path('/')
 
     @classmethod
-    def from_root(cls, root: Optional[str] = None) -> Paths:
+    def from_root(cls, root: str | None = None) -> Paths:
         return cls(Path(root or os.environ.get(ROOT_ENV) or '/').absolute())
 
     @property
@@ -58,7 +60,7 @@ class Paths:
     log_file = property(lambda self: self.under('/var/log/vyflow/vyflow.log'))
 
 
-def _source_tree() -> Optional[Path]:
+def _source_tree() -> Path | None:
     """The checkout this library runs from, if any: it has the definitions'
     sources (built or not: an unbuilt checkout must say "run make", not look
     for an installation that is not there)."""
@@ -116,6 +118,7 @@ class Resources:
 def read_compiled(path: Path) -> Any:
     """A compiled resource (definitions, schema); a missing or unreadable one
     says how to get it instead of ending in a traceback."""
+    import json
     try:
         with open(path, encoding='utf-8') as handle:
             return json.load(handle)

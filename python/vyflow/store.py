@@ -13,7 +13,6 @@ so a config saved here still tells VyOS how old its other sections are.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from vyflow import __version__
 from vyflow.atomicfile import read_text, remove_durable, write_atomic
@@ -29,15 +28,15 @@ class ConfigStore:
         self.paths = paths
         self.component_versions = component_versions
 
-    def render(self, tree: ConfigNode, foreign: Optional[dict[str, int]] = None) -> str:
+    def render(self, tree: ConfigNode, foreign: dict[str, int] | None = None) -> str:
         """config.boot text with the version footer (ours win over ``foreign``)."""
         return render_config(tree, {**(foreign or {}), **self.component_versions}, __version__)
 
-    def foreign_versions(self, versions: Optional[dict[str, int]]) -> dict[str, int]:
+    def foreign_versions(self, versions: dict[str, int] | None) -> dict[str, int]:
         return {name: number for name, number in (versions or {}).items()
                 if name not in self.component_versions}
 
-    def _read(self, path: Path) -> Optional[ConfigNode]:
+    def _read(self, path: Path) -> ConfigNode | None:
         text = read_text(path)
         return None if text is None else parse_config(text, str(path)).tree
 
@@ -53,7 +52,7 @@ class ConfigStore:
     def running(self) -> ConfigNode:
         return self._read(self.paths.running_config) or ConfigNode()
 
-    def running_text(self) -> Optional[str]:
+    def running_text(self) -> str | None:
         return read_text(self.paths.running_config)
 
     def working(self) -> ConfigNode:
@@ -65,7 +64,7 @@ class ConfigStore:
         working = self._read(self.paths.working_config)
         return working is not None and working != self.running()
 
-    def write_working(self, tree: ConfigNode, foreign: Optional[dict[str, int]] = None) -> None:
+    def write_working(self, tree: ConfigNode, foreign: dict[str, int] | None = None) -> None:
         """Persist the session; a session equal to running is simply removed.
         Foreign versions are kept from the session (or running) file unless given."""
         if foreign is None:
@@ -81,7 +80,7 @@ class ConfigStore:
         remove_durable(self.paths.working_config)
         return had_changes
 
-    def write_running(self, tree: ConfigNode, foreign: Optional[dict[str, int]] = None) -> str:
+    def write_running(self, tree: ConfigNode, foreign: dict[str, int] | None = None) -> str:
         """Persist the running config; returns the text written. Foreign
         versions come from the session being committed unless given."""
         if foreign is None:

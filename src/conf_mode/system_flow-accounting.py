@@ -10,25 +10,23 @@ failure) and prints one line saying what changed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
-
 from vyflow.config import Config, RunEnvironment
 from vyflow.netflow import checks, desired, facts, model
 from vyflow.netflow.kernel import Kernel
 from vyflow.netflow.state import SystemState
 from vyflow.netflow.transaction import apply_state
+from vyflow.records import dataclass
 
 
 @dataclass
 class FlowAccounting:
     environment: RunEnvironment
     kernel: Kernel
-    config: Optional[model.FlowConfig]          # None: flow-accounting is deleted
-    facts: Optional[facts.SystemFacts] = None
-    on_disk: Optional[SystemState] = None       # remembered values, conntrack events
-    wmem_default: Optional[str] = None
-    desired: Optional[SystemState] = None
+    config: model.FlowConfig | None          # None: flow-accounting is deleted
+    facts: facts.SystemFacts | None = None
+    on_disk: SystemState | None = None       # remembered values, conntrack events
+    wmem_default: str | None = None
+    desired: SystemState | None = None
 
 
 def get_config(config: Config) -> FlowAccounting:

@@ -6,12 +6,14 @@ import os
 import sys
 from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, TextIO
 
 from vyflow.errors import ConfigError
 from vyflow.paths import Paths, Resources
 
-if TYPE_CHECKING:  # imported lazily at run time: cheap commands stay cheap
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:  # the others are imported lazily at run time: cheap commands stay cheap
+    from typing import TextIO
+
     from vyflow.commit.engine import CommitEngine
     from vyflow.definitions.model import Definitions
     from vyflow.editing import Session
@@ -58,22 +60,20 @@ class Context:
         return name
 
     def open_log(self) -> None:
-        """Send vyflow's log (internal errors, commit-confirm reverts) to the
-        log file under the root; opened only when something is written."""
-        import logging
-        logger = logging.getLogger('vyflow')
-        if not logger.handlers:
-            self.paths.log_file.parent.mkdir(parents=True, exist_ok=True)
-            handler = logging.FileHandler(self.paths.log_file, delay=True)
-            handler.setFormatter(logging.Formatter('%(asctime)s %(name)s %(levelname)s %(message)s'))
-            logger.addHandler(handler)
-            logger.setLevel(logging.INFO)
+        """Send vyflow's log (internal errors, commit-confirm reverts,
+        migrations) to the log file under the root, for modules that log
+        through ``logging.getLogger('vyflow.…')``; the file is opened only
+        when something is written."""
+        from vyflow.logfile import log_to, logger
+        log_to(self.paths.log_file)
+        logger('vyflow')
 
     def engine(self) -> CommitEngine:
         """A commit engine for this invocation."""
         from vyflow.commit.engine import CommitEngine
         from vyflow.config import RunEnvironment
-        self.open_log()
+        from vyflow.logfile import log_to
+        log_to(self.paths.log_file)    # logging itself is imported only if the commit logs
         environment = RunEnvironment(self.paths, self.resources, self.dry_run)
         return CommitEngine(environment, self.definitions, self.out, self.user)
 

@@ -13,12 +13,11 @@ import gzip
 import json
 import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from vyflow.atomicfile import remove_durable, write_atomic
 from vyflow.errors import RevisionError
+from vyflow.records import dataclass
 
 KEEP = 100
 _NAME = re.compile(r'^rev-(\d{8})\.json\.gz$')
@@ -73,14 +72,14 @@ class Archive:
             raise RevisionError(f'Invalid revision number {number}: {limit}')
         return self._read(sequences[number])
 
-    def newest(self) -> Optional[Revision]:
+    def newest(self) -> Revision | None:
         sequences = self._sequences()
         return self._read(sequences[0]) if sequences else None
 
     def list(self) -> list[Revision]:
         return [self._read(sequence) for sequence in self._sequences()]
 
-    def record(self, config: str, user: str, via: str, comment: str = '') -> Optional[int]:
+    def record(self, config: str, user: str, via: str, comment: str = '') -> int | None:
         """Record a revision unless it equals the newest; returns its sequence."""
         sequences = self._sequences()
         if sequences and self._read(sequences[0]).config == config:

@@ -13,13 +13,10 @@ Warnings raised by scripts are printed and never fail the commit.
 
 from __future__ import annotations
 
-import logging
 import os
-import traceback
 import warnings
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Callable, Iterator, Optional, TextIO
 
 from vyflow.atomicfile import read_text, remove_durable
 from vyflow.base import ConfigWarning
@@ -30,16 +27,20 @@ from vyflow.configtree import ConfigNode, parse_config
 from vyflow.definitions.model import Definitions
 from vyflow.errors import CommitFailed, ConfigError, VyflowError
 from vyflow.locking import file_lock
+from vyflow.logfile import logger
+from vyflow.records import dataclass
 from vyflow.store import ConfigStore
 
-log = logging.getLogger('vyflow.commit')
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 @dataclass
 class CommitResult:
     changed: bool
     runs: list[ScriptRun]
-    revision: Optional[int] = None
+    revision: int | None = None
 
 
 @contextmanager
@@ -58,7 +59,9 @@ def _tag_value(run: ScriptRun) -> Iterator[None]:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, VyflowError):
         return str(exc)
-    log.error('internal error in commit:\n%s', ''.join(traceback.format_exception(exc)))
+    import traceback
+    logger('vyflow.commit').error('internal error in commit:\n%s',
+                                  ''.join(traceback.format_exception(exc)))
     return f'internal error: {type(exc).__name__}: {exc} (details in the vyflow log)'
 
 
@@ -75,10 +78,10 @@ class CommitEngine:
         self.store = ConfigStore(self.paths, definitions.component_versions)
         self.archive = Archive(self.paths.archive_dir)
 
-    def commit(self, proposed: Optional[ConfigNode] = None, *, via: str = 'cli',
+    def commit(self, proposed: ConfigNode | None = None, *, via: str = 'cli',
                comment: str = '', lock_wait: float = 0.0, apply_all: bool = False,
-               after_success: Optional[Callable[[], None]] = None,
-               versions: Optional[dict[str, int]] = None) -> CommitResult:
+               after_success: Callable[[], None] | None = None,
+               versions: dict[str, int] | None = None) -> CommitResult:
         """Commit ``proposed`` (default: the working config). ``apply_all``
         runs every owner script with config on either side, changed or not
         (boot: the system may hold nothing, or stale state, of ours).
@@ -130,7 +133,7 @@ class CommitEngine:
                     if issubclass(item.category, ConfigWarning):
                         print(f'WARNING: {item.message}', file=self.out)
                     else:
-                        log.warning('%s', item.message)
+                        logger('vyflow.commit').warning('%s', item.message)
 
     def _verify_all(self, runs: list[ScriptRun], config: Config) -> list[tuple]:
         prepared, problems = [], []

@@ -12,7 +12,7 @@ as VyOS's configure mode shows them.
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 from vyflow.configtree.node import ConfigNode, natural_key
 from vyflow.configtree.render import INDENT, display_lines
@@ -107,7 +107,7 @@ def format_compare(old: ConfigNode, new: ConfigNode) -> str:
     return '\n'.join(blocks)
 
 
-def marked_lines(old: Optional[ConfigNode], new: Optional[ConfigNode],
+def marked_lines(old: ConfigNode | None, new: ConfigNode | None,
                  depth: int = 0) -> Iterator[Line]:
     """Configure-mode ``show`` of the children of ``new`` against ``old``."""
     old = old if old is not None else ConfigNode()
@@ -153,6 +153,6 @@ def _open_block(old: ConfigNode, new: ConfigNode, header: str, depth: int) -> It
     yield ' ', depth, '}'
 
 
-def format_marked(old: Optional[ConfigNode], new: Optional[ConfigNode]) -> str:
+def format_marked(old: ConfigNode | None, new: ConfigNode | None) -> str:
     return ''.join(f'{marker}{INDENT * depth}{text}\n'
                    for marker, depth, text in marked_lines(old, new))

@@ -14,13 +14,12 @@ Errors carry line:column. Parsing is iterative, so deep nesting cannot blow the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from vyflow.configtree.node import ConfigNode
 from vyflow.configtree.version import Footer, split_footer
 from vyflow.errors import ConfigParseError
+from vyflow.records import dataclass
 
 _TOKEN = re.compile(r'''
     (?P<space>[ \t\r\f\v]+)
@@ -47,10 +46,10 @@ class ConfigFile:
     """A parsed config file: the tree and what its footer said."""
 
     tree: ConfigNode
-    footer: Optional[Footer] = None
+    footer: Footer | None = None
 
     @property
-    def versions(self) -> Optional[dict[str, int]]:
+    def versions(self) -> dict[str, int] | None:
         return self.footer.versions if self.footer else None
 
 
@@ -155,7 +154,7 @@ class _Parser:
                 stack.append(opened)
 
     def _statement(self, parent: ConfigNode, name: str, offset: int,
-                   comment: Optional[str]) -> Optional[tuple[ConfigNode, int]]:
+                   comment: str | None) -> tuple[ConfigNode, int] | None:
         """Parse what follows a name; return (node, offset) when a block opens."""
         kind, text, next_offset = self.tokens[self.index]
         if kind == LBRACE:

@@ -17,10 +17,10 @@ error rather than a silently ignored comment.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from collections.abc import Mapping
 
 from vyflow.errors import ConfigParseError
+from vyflow.records import dataclass, field
 
 _WARNING = re.compile(r'^\s*(//|/\*)\s*Warning: Do not remove the following line\.\s*(\*/)?\s*$')
 _VYOS_VERSIONS = re.compile(r'^\s*//\s*vyos-config-version:\s*"([\w@:.-]*)"\s*$')
@@ -62,7 +62,7 @@ def render_footer(versions: Mapping[str, int], release: str) -> str:
             f'// Release version: {release}\n')
 
 
-def split_footer(text: str, source: str) -> tuple[str, Optional[Footer]]:
+def split_footer(text: str, source: str) -> tuple[str, Footer | None]:
     """Split text into (body, footer); the footer starts at the warning line."""
     lines = text.split('\n')
     for index, line in enumerate(lines):

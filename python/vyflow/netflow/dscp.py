@@ -9,7 +9,7 @@ or in hex, so listings are parsed back to (family, collector, port, value).
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 TABLE_FAMILY, TABLE = 'inet', 'vyflow_export'
 NAMES = {**{f'cs{n}': n * 8 for n in range(8)},
@@ -25,7 +25,7 @@ def dscp_value(spelled: str) -> int:
     return NAMES[spelled] if spelled in NAMES else int(spelled)
 
 
-def marks_for(collectors: Iterable, spelled: Optional[str]) -> frozenset[Mark]:
+def marks_for(collectors: Iterable, spelled: str | None) -> frozenset[Mark]:
     if spelled is None:
         return frozenset()
     value = dscp_value(spelled)
@@ -33,7 +33,7 @@ def marks_for(collectors: Iterable, spelled: Optional[str]) -> frozenset[Mark]:
                      for c in collectors)
 
 
-def parse_listing(listing: Optional[str]) -> Optional[frozenset[Mark]]:
+def parse_listing(listing: str | None) -> frozenset[Mark] | None:
     """Marks from ``nft list table inet vyflow_export``; None if no table."""
     if listing is None:
         return None
@@ -47,7 +47,7 @@ def parse_listing(listing: Optional[str]) -> Optional[frozenset[Mark]]:
     return frozenset(marks)
 
 
-def nft_script(marks: Optional[frozenset[Mark]]) -> str:
+def nft_script(marks: frozenset[Mark] | None) -> str:
     """Replace (or, for None, remove) our table in one transaction."""
     script = [f'add table {TABLE_FAMILY} {TABLE}', f'delete table {TABLE_FAMILY} {TABLE}']
     if marks is not None:

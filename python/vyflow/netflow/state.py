@@ -7,12 +7,11 @@ mismatch is reported as ``path: desired X, current Y``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional
-
 from vyflow.netflow import dscp, hooks
 from vyflow.netflow.hooks import ABSENT, FAMILIES, TABLES
+from vyflow.records import dataclass, field
 
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
     from vyflow.netflow.kernel import Kernel
 
@@ -21,10 +20,10 @@ if TYPE_CHECKING:
 class SystemState:
     module_loaded: bool = False
     settings: dict[str, str] = field(default_factory=dict)     # managed ones only when desired
-    modprobe_conf: Optional[str] = None
+    modprobe_conf: str | None = None
     hooks: dict[str, dict] = field(default_factory=dict)        # family -> table -> ChainState
-    marks: Optional[frozenset] = None                            # DSCP marks; None: no table
-    conntrack_events: Optional[str] = None                       # None in desired: unmanaged
+    marks: frozenset | None = None                            # DSCP marks; None: no table
+    conntrack_events: str | None = None                       # None in desired: unmanaged
     remembered: dict = field(default_factory=dict)               # our state file (values to restore)
 
     def family_hooks(self, family: str) -> dict:

@@ -8,13 +8,12 @@ original error is reported (with whatever could not be restored, if anything).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 from vyflow.errors import ApplyError, VerificationError
 from vyflow.netflow.plan import Step, plan
 from vyflow.netflow.state import SystemState, mismatches, read_current
+from vyflow.records import dataclass
 
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
     from vyflow.netflow.kernel import Kernel
 

@@ -10,12 +10,9 @@ runs as a subprocess with an argument list. ``--json`` anywhere selects raw
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
-
 from vyflow.cli.context import Context
 from vyflow.errors import IncorrectValue
-from vyflow.paths import read_compiled
+from vyflow.records import dataclass
 
 
 @dataclass
@@ -26,7 +23,8 @@ class OpCommand:
 
 
 def load_op_tree(context: Context) -> dict:
-    return read_compiled(context.resources.op_definitions)['tree']
+    from vyflow.definitions.cache import load_compiled
+    return load_compiled(context.resources.op_definitions)['tree']
 
 
 def _options(entry: dict, words: list[str]) -> list[str]:
@@ -44,7 +42,7 @@ def _options(entry: dict, words: list[str]) -> list[str]:
     return list(words)
 
 
-def resolve(tree: dict, words: list[str]) -> Optional[OpCommand]:
+def resolve(tree: dict, words: list[str]) -> OpCommand | None:
     """The command for typed words, or None if they name no command."""
     entry, index = tree, 0
     command = None
