@@ -137,3 +137,19 @@ def test_views_of_an_empty_config_say_so(cli, verb):
     expected = {'show': 'Configuration under specified path is empty',
                 'compare': 'No changes between working and active configurations.'}
     assert cli(verb).stdout.strip() == expected[verb]
+
+
+def test_completion_offers_the_pipe_and_what_follows_it(cli, engine_tree):
+    """In the shell, ``show`` offers ``|`` (bash completion does not: there it
+    is the shell's own pipe), and after it, ``commands``."""
+    from vyflow.cli.completion import Completer
+    from vyflow.configtree import ConfigNode
+    from vyflow.definitions.model import Definitions
+    definitions = Definitions.load(engine_tree / 'build' / 'definitions.json')
+    completer = Completer(definitions, {'children': {}}, ConfigNode, str)
+    words = [choice.word for choice in completer.complete(['show', 'service'], True).choices]
+    assert '|' in words and 'alpha' in words
+    assert [c.word for c in completer.complete(['show', '|'], True).choices] == ['commands']
+    assert completer.complete(['show', '|', 'commands'], True).choices == []
+    assert cli('_complete', '--', 'show', '|', '').stdout.split() == ['commands']
+    assert '|' not in cli('_complete', '--', 'show', '').stdout.split()

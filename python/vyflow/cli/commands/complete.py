@@ -66,6 +66,8 @@ def candidates(context: Context, words: list[str], partial: str) -> list[str]:
         return []
     words_out: list[str] = []
     for choice in found:
+        if choice.word == '|':      # a shell pipe: quoted by hand ('|') in bash
+            continue
         if choice.word.startswith(partial) and choice.word not in words_out:
             words_out.append(choice.word)
     return words_out
