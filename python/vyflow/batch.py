@@ -16,7 +16,7 @@ import shlex
 from collections.abc import Sequence
 
 from vyflow.configtree import ConfigNode
-from vyflow.editing import EDIT_VERBS, Editor
+from vyflow.editor import EDIT_VERBS, Editor
 from vyflow.errors import CommandUsageError, ConfigError, VyflowError
 
 

@@ -42,7 +42,6 @@ OPERATIONAL_EXTRA = {'configure': 'Enter configuration mode', 'exit': 'Exit the 
 PIPE_HELP = 'commands: show as set commands'
 
 
-
 @dataclass(frozen=True)
 class Choice:
     word: str

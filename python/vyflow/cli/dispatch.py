@@ -1,8 +1,8 @@
 """The command table: which module runs each ``vyflow`` subcommand.
 
-Shared by the scripting CLI (``cli.main``), the interactive shell and batch
-files, so none of them imports another to run a command. Command modules are
-imported only when used, which keeps cheap commands cheap.
+Shared by the scripting CLI (``cli.main``) and the interactive shell
+(``cli.shell``), so neither imports the other to run a command. Command
+modules are imported only when used, which keeps cheap commands cheap.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from vyflow.cli.context import Context
-from vyflow.editing import check_usage
+from vyflow.editor import check_usage
 
 
 def run(context: Context, verb: str, args: list[str]) -> int:
