@@ -16,10 +16,9 @@ def _revisions(cli):
     return cli('show', 'system', 'commit').stdout.count(' via ')
 
 
-def test_a_batch_is_one_commit(cli, tmp_path):
-    batch = tmp_path / 'lab.cmds'
-    batch.write_text(GOOD)
-    result = cli('batch', batch, 'comment', 'lab', 'setup')
+def test_a_batch_is_one_commit(cli):
+    (cli.config_dir / 'lab.cmds').write_text(GOOD)   # FILE is found as load finds it
+    result = cli('batch', 'lab.cmds', 'comment', 'lab', 'setup')
     assert cli.state('alpha')['port'] == '8080'                  # applied by the owner script
     assert '/* on call */\n        user bob {' in cli.running()
     assert 'beta 5 {\n        size "10"' in cli.running()
@@ -37,11 +36,11 @@ def test_a_batch_reads_standard_input_and_notes_what_already_exists(cli):
     assert 'mode "slow"' in cli.running()
 
 
-def test_refused_lines_are_all_named_and_nothing_changes(cli, tmp_path):
+def test_refused_lines_are_all_named_and_nothing_changes(cli):
     cli('set', 'service', 'alpha', 'port', '80')
     cli('commit')
     running, journal = cli.running(), len(cli.journal())
-    batch = tmp_path / 'bad.cmds'
+    batch = cli.config_dir / 'bad.cmds'
     batch.write_text('set service alpha port 81\n'
                      'set service alpha mode medium\n'
                      '# a comment line\n'
@@ -49,7 +48,7 @@ def test_refused_lines_are_all_named_and_nothing_changes(cli, tmp_path):
                      'commit\n'
                      "set service alpha names 'unterminated\n"
                      'set service alpha bogus 1\n')
-    result = cli('batch', batch, check=False)
+    result = cli('batch', '/etc/vyflow/bad.cmds', check=False)
     assert result.returncode == 1
     err = result.stderr
     assert f'{batch}:2: set service alpha mode medium\n    Invalid value "medium"' in err
@@ -98,7 +97,8 @@ def test_no_commit_applies_the_batch_to_the_working_config(cli):
     (('a.cmds', 'b.cmds'), 'usage: vyflow batch'),
     (('--now',), 'usage: vyflow batch'),
     (('--no-commit', '-', 'comment', 'x'), 'cannot go with --no-commit'),
-    (('/nonexistent/x.cmds',), '/nonexistent/x.cmds: cannot read the batch: No such file'),
+    (('/nonexistent/x.cmds',), '/nonexistent/x.cmds: cannot read the batch: no such file'),
+    (('../../../x.cmds',), 'leads out of the root'),
 ])
 def test_batch_usage_errors(cli, args, message):
     result = cli('batch', *args, check=False, input='')

@@ -32,11 +32,11 @@ def test_show_and_compare_quote_only_what_needs_quotes_and_files_quote_everythin
     assert cli('compare').stdout == '[edit service alpha]\n- names "star*"\n'
 
 
-def test_legacy_unquoted_files_load_as_before(cli, tmp_path):
-    legacy = tmp_path / 'legacy.boot'
+def test_legacy_unquoted_files_load_as_before(cli):
+    legacy = cli.config_dir / 'legacy.boot'
     legacy.write_text('service {\n    alpha {\n        names "two words"\n        names one\n'
                       '        port 8080\n    }\n}\n')
-    cli('load', legacy)
+    cli('load', legacy.name)
     cli('commit')
     assert 'names "one"\n' in cli.running() and 'port "8080"' in cli.running()
 
@@ -95,12 +95,12 @@ def test_show_configuration_masks_secrets_in_every_form(cli):
     assert 'hunter2' in cli.running()                      # only the views are masked
 
 
-def test_foreign_sections_are_masked_by_the_vyos_name_rule(cli, tmp_path):
-    whole = tmp_path / 'whole.boot'
+def test_foreign_sections_are_masked_by_the_vyos_name_rule(cli):
+    whole = cli.config_dir / 'whole.boot'
     whole.write_text('interfaces {\n    wireguard wg0 {\n        private-key "c2VjcmV0"\n'
                      '        port "51820"\n    }\n}\nservice {\n    alpha {\n'
                      '        port "80"\n    }\n}\n')
-    cli('load', whole)
+    cli('load', whole.name)
     cli('commit')
     commands = cli('show', 'configuration', 'commands').stdout
     assert "set interfaces wireguard wg0 private-key '****'\n" in commands
@@ -108,7 +108,7 @@ def test_foreign_sections_are_masked_by_the_vyos_name_rule(cli, tmp_path):
     assert 'c2VjcmV0' not in cli('show', 'configuration').stdout
 
 
-def test_show_configuration_commands_and_json_read_back_to_the_same_config(cli, tmp_path):
+def test_show_configuration_commands_and_json_read_back_to_the_same_config(cli):
     """The commands are a batch and the JSON is what ``load --json`` reads."""
     cli(*ALPHA, 'port', '8080')
     cli(*ALPHA, 'names', "it's two words")
@@ -116,17 +116,17 @@ def test_show_configuration_commands_and_json_read_back_to_the_same_config(cli, 
     cli('comment', 'service', 'alpha', 'user', 'bob', 'on call')
     cli('commit')
     running = cli.running()
-    commands = tmp_path / 'config.cmds'
+    commands = cli.config_dir / 'config.cmds'
     commands.write_text(cli('show', 'configuration', 'commands').stdout)
-    as_json = tmp_path / 'config.json'
+    as_json = cli.config_dir / 'config.json'
     as_json.write_text(cli('show', 'configuration', 'json').stdout)
     cli('delete', 'service', 'alpha')
     cli('commit')
-    cli('batch', commands)
+    cli('batch', commands.name)
     assert cli.running() == running
     cli('delete', 'service', 'alpha')
     cli('commit')
-    cli('load', '--json', as_json)
+    cli('load', '--json', as_json.name)
     cli('comment', 'service', 'alpha', 'user', 'bob', 'on call')   # JSON holds no comments
     cli('commit')
     assert cli.running() == running

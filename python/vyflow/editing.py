@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
 from vyflow.configtree import ConfigNode
 from vyflow.configtree.diff import format_compare, format_marked
@@ -97,22 +96,17 @@ class Session:
 
     # ---- files -----------------------------------------------------------
 
-    def resolve_file(self, name: str | None) -> Path:
-        """A file named on the command line: absolute as given, a bare name
-        relative to the saved-config directory (like VyOS's /config)."""
-        if not name:
-            return self.paths.saved_config
-        path = Path(name)
-        return path if path.is_absolute() else self.paths.saved_config.parent / path
-
     def save(self, name: str | None = None) -> str:
+        """Write the running config to the saved config, or to the file
+        ``name`` (see Paths.operator_file for where it may be)."""
         from vyflow.atomicfile import write_atomic
-        target = self.resolve_file(name)
+        target, policy = self.paths.operator_file(name)
         lines = []
         if self.store.has_changes():
             lines.append('Warning: you have uncommitted changes that will not be saved.')
         write_atomic(target, self.store.render(self.store.running(),
-                                               self.store.running_foreign_versions()))
+                                               self.store.running_foreign_versions()),
+                     policy=policy)
         lines.append(f"Saving configuration to '{target}'... Done")
         return '\n'.join(lines)
 

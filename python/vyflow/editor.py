@@ -15,6 +15,7 @@ from vyflow.configtree import ConfigNode
 from vyflow.definitions.model import Definitions
 from vyflow.errors import (CommandUsageError, ConfigPathError, NothingToDeleteError,
                            ValueValidationError)
+from vyflow.text import bracketed, quoted, shown
 
 EDIT_VERBS = ('set', 'delete', 'copy', 'rename', 'comment')
 USAGE = {
@@ -29,7 +30,7 @@ USAGE = {
 
 
 def _bracket(words: Sequence[str]) -> str:
-    return '[' + ' '.join(words) + ']'
+    return bracketed(words)
 
 
 def check_usage(verb: str, args: Sequence[str]) -> None:
@@ -99,10 +100,9 @@ class Editor:
                                         f'exist): {_bracket(path)}', path)
         present = tree.find(path)
         values = present.values if present is not None and present.values else []
-        detail = f'; its values are: {", ".join(values)}' if values else ''
-        from vyflow.validators._common import quote
+        detail = f'; its values are: {", ".join(map(shown, values))}' if values else ''
         return NothingToDeleteError('Nothing to delete (the specified value does not exist): '
-                                    f'{_bracket(path)} has no value {quote(value)}{detail}', path)
+                                    f'{_bracket(path)} has no value {quoted(value)}{detail}', path)
 
     # ---- copy / rename / comment ------------------------------------------
 
@@ -143,7 +143,7 @@ class Editor:
         resolved = self.definitions.resolve(words, for_set=False)
         if resolved.value is not None:
             raise ConfigPathError(f'Comments belong to nodes: name {_bracket(resolved.path)}, '
-                                  f'not its value "{resolved.value}"', resolved.path)
+                                  f'not its value {quoted(resolved.value)}', resolved.path)
         if not resolved.path or (resolved.definition.is_tag and not resolved.at_tag_value):
             raise ConfigPathError(f'Configuration path: {_bracket(resolved.path)} cannot carry '
                                   'a comment: name a node or a tag value', resolved.path)

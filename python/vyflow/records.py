@@ -9,15 +9,18 @@ provides with the same behaviour and without generated source:
 
 - ``@dataclass`` and ``@dataclass(frozen=True)``: ``__init__`` taking the
   annotated fields in order (positionally or by name), with defaults and
-  ``field(default_factory=…)``; ``__eq__`` (same class, equal fields);
+  ``field(default_factory=…)``, then calling ``__post_init__`` if the class
+  has one; ``__eq__`` (same class, equal fields);
   ``__repr__``; frozen classes refuse assignment and are hashable, others
   are unhashable, as with ``dataclasses``;
 - ``replace(obj, **changes)``: a copy made through ``__init__``.
 
-Anything else (``order=``, ``field(init=False)``, ``__post_init__``,
-inheritance between records, …) is refused when the class is defined, so a
+Anything else (``order=``, ``field(init=False)``, ``InitVar``, inheritance
+between records, …) is refused when the class is defined, so a
 need for more shows at once; such a class uses ``dataclasses`` itself. Type
 checkers see ``dataclasses`` (below), so annotations are checked as usual.
+Records are not stdlib dataclasses at run time: copy one with this module's
+``replace`` (``dataclasses.replace``, ``asdict`` and ``fields`` refuse them).
 """
 
 from __future__ import annotations
@@ -47,8 +50,6 @@ else:
     def _fields(cls: type) -> tuple[list[str], dict[str, _Field]]:
         if any(hasattr(base, '__record_fields__') for base in cls.__mro__[1:]):
             raise TypeError(f'{cls.__name__}: records cannot inherit from records')
-        if '__post_init__' in cls.__dict__:
-            raise TypeError(f'{cls.__name__}: __post_init__ is not supported here')
         names = list(cls.__dict__.get('__annotations__', {}))
         defaults: dict[str, _Field] = {}
         for name in names:
@@ -71,6 +72,8 @@ else:
         return names, defaults
 
     def _make_init(cls: type, names: list[str], defaults: dict[str, _Field]):
+        post_init = cls.__dict__.get('__post_init__')
+
         def __init__(self, *args: object, **kwargs: object) -> None:
             if len(args) > len(names):
                 raise TypeError(f'{cls.__name__}() takes {len(names)} arguments '
@@ -89,6 +92,8 @@ else:
                     values[name] = (default.default_factory() if default.default is _MISSING
                                     else default.default)
                 object.__setattr__(self, name, values[name])
+            if post_init is not None:
+                post_init(self)
         return __init__
 
     def _make(cls: type, frozen: bool) -> type:

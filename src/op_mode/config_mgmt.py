@@ -21,7 +21,9 @@ from vyflow.configtree.render import render_display, set_commands
 from vyflow.definitions.masking import mask_secrets
 from vyflow.definitions.model import Definitions
 from vyflow.errors import DataUnavailable, VyflowError
+from vyflow.text import shown
 
+COMMENT_CHARS = 200
 EMPTY = 'The running configuration is empty.'
 
 
@@ -33,7 +35,8 @@ def _running(environment: RunEnvironment) -> tuple[ConfigNode, Definitions]:
     try:
         text = read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
-        raise DataUnavailable(f'{path}: cannot read the running configuration: {exc}') from None
+        raise DataUnavailable(f'{shown(str(path))}: cannot read the running configuration: '
+                              f'{exc.strerror or exc}') from None
     try:
         tree = parse_config(text, str(path)).tree if text is not None else ConfigNode()
     except VyflowError as exc:
@@ -87,9 +90,10 @@ def show_commit(environment: RunEnvironment, raw: bool):
     lines = []
     for row in data:
         when = datetime.datetime.fromtimestamp(row['timestamp']).strftime('%Y-%m-%d %H:%M:%S')
-        lines.append(f'{row["revision"]:<4} {when}  by {row["user"]}  via {row["via"]}')
-        if row['comment']:
-            lines.append(f'     {row["comment"]}')
+        lines.append(f'{row["revision"]:<4} {when}  by {shown(row["user"])}  '
+                     f'via {shown(row["via"])}')
+        if row['comment']:  # one line, escaped: a comment cannot forge a revision line
+            lines.append(f'     {shown(row["comment"], COMMENT_CHARS)}')
     return '\n'.join(lines)
 
 

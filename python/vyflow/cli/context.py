@@ -9,6 +9,7 @@ from functools import cached_property
 
 from vyflow.errors import ConfigError
 from vyflow.paths import Paths, Resources
+from vyflow.text import terminal_safe
 
 TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:  # the others are imported lazily at run time: cheap commands stay cheap
@@ -78,12 +79,14 @@ class Context:
         return CommitEngine(environment, self.definitions, self.out, self.user)
 
     def say(self, text: str) -> None:
+        """Print ``text``; control characters other than newline and tab
+        never reach the terminal, whatever a message quotes."""
         if text:
-            print(text.rstrip('\n'), file=self.out)
+            print(terminal_safe(text.rstrip('\n')), file=self.out)
 
     def warn(self, text: str) -> None:
         if text:
-            print(text.rstrip('\n'), file=self.err)
+            print(terminal_safe(text.rstrip('\n')), file=self.err)
 
     def edit(self, verb: str, action: Callable[[], str]) -> int:
         """Run one working-config edit: its message, or the error followed by

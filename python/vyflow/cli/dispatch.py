@@ -8,10 +8,13 @@ modules are imported only when used, which keeps cheap commands cheap.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Sequence
 
 from vyflow.cli.context import Context
 from vyflow.errors import VyflowError
+from vyflow.paths import Paths
+from vyflow.text import quoted, shown
 
 # Subcommand -> module under vyflow.cli.commands.
 COMMANDS = {
@@ -41,15 +44,28 @@ Operational:     run show ... | show flow-accounting ... | show system commit [d
 Boot:            boot (load the saved config, migrate, commit)
 No command:      the interactive shell (configure, exit, Tab and ? help)
 
---root DIR (or VYFLOW_ROOT) keeps every file vyflow touches under DIR.
---dry-run shows what a commit would do to the system without doing it."""
+--root DIR (or VYFLOW_ROOT) keeps every file vyflow touches under DIR; it must
+  not be empty. There, save/load/merge/batch FILE stay in DIR too: /x.boot is
+  DIR/x.boot, a bare x.boot is DIR/etc/vyflow/x.boot, and a FILE leading out
+  of DIR is refused. Without --root, a bare FILE is in /etc/vyflow.
+--dry-run shows what a commit would do to the system without doing it.
+Without --root, changing the system needs root."""
+
+
+def describe_os_error(exc: OSError, paths: Paths | None) -> str:
+    """An operating-system error as one line for the operator."""
+    where = f'{shown(str(exc.filename))}: ' if exc.filename else ''
+    if isinstance(exc, PermissionError) and os.geteuid() != 0 and (
+            paths is None or not paths.sandboxed):
+        return f'vyflow: {where}permission denied: run as root or give --root DIR'
+    return f'vyflow: {where}{exc.strerror or exc}'
 
 
 def dispatch(context: Context, words: Sequence[str]) -> int:
     """Run one command line; returns the exit code."""
     module_name = COMMANDS.get(words[0])
     if module_name is None:
-        context.warn(f'vyflow: unknown command "{words[0]}"\n{USAGE}')
+        context.warn(f'vyflow: unknown command {quoted(words[0])}\n{USAGE}')
         return 2
     module = importlib.import_module(f'vyflow.cli.commands.{module_name}')
     try:
@@ -57,3 +73,8 @@ def dispatch(context: Context, words: Sequence[str]) -> int:
     except VyflowError as exc:
         context.warn(str(exc))
         return exc.exit_code
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # permissions, a full or read-only disk: said, not a traceback
+        context.warn(describe_os_error(exc, context.paths))
+        return 1

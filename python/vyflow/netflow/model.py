@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from vyflow.history import settings as history_settings
 from vyflow.records import dataclass, field
 
 TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
@@ -77,6 +78,7 @@ class FlowConfig:
     ports: list[PortAggregation] = field(default_factory=list)
     snmp_rules: dict[str, int | None] = field(default_factory=dict)
     dscp: str | None = None
+    history: history_settings.HistoryConfig | None = None  # issue 16: on-box history
 
 
 def _int(value: str | None) -> int | None:
@@ -126,6 +128,9 @@ def from_dict(data: dict, explicit: dict) -> FlowConfig:
     config.snmp_rules = {prefix: _int(rule.get('base'))
                          for prefix, rule in netflow.get('snmp_index_rule', {}).items()}
     config.dscp = netflow.get('dscp')
+    # issue 16: recursive defaults fill an absent history node; only a set one counts
+    if 'history' in explicit_netflow:
+        config.history = history_settings.from_dict(netflow['history'])
     return config
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from vyflow.errors import ApplyError, VerificationError
 from vyflow.netflow.plan import Step, plan
 from vyflow.netflow.state import SystemState, mismatches, read_current
-from vyflow.records import dataclass
+from vyflow.records import dataclass, replace
 
 TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
@@ -46,6 +46,8 @@ class ApplyReport:
             parts.append('export DSCP marking updated')
         if 'file:modprobe' in ids:
             parts.append('modprobe.d updated')
+        parts += [step.description.split(':')[0] for step in self.steps  # issue 16
+                  if step.kind == 'history']
         return 'flow-accounting: ' + '; '.join(parts or ['settings updated'])
 
     def plan_text(self, reason: str) -> str:
@@ -88,8 +90,7 @@ def _restorable(snapshot: SystemState) -> SystemState:
     if snapshot.settings.get('destination', '') != '' or 'sndbuf' not in snapshot.settings:
         return snapshot
     settings = {k: v for k, v in snapshot.settings.items() if k != 'sndbuf'}
-    return SystemState(snapshot.module_loaded, settings, snapshot.modprobe_conf, snapshot.hooks,
-                       snapshot.marks, snapshot.conntrack_events, snapshot.remembered)
+    return replace(snapshot, settings=settings)  # every other field (history too) kept
 
 
 def restore(kernel: Kernel, snapshot: SystemState) -> list[str]:

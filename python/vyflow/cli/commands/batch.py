@@ -1,5 +1,6 @@
 """``batch [--no-commit] [FILE|-] [comment TEXT]``: edit commands from a file
 or standard input, checked together, then one commit (see vyflow.batch).
+FILE is found as ``load`` finds it; ``-`` or no FILE reads standard input.
 
 The batch starts from the running config and commits exactly its own lines,
 so it refuses to run over uncommitted changes of the configure session (they
@@ -14,6 +15,7 @@ import sys
 from vyflow.batch import apply_batch
 from vyflow.cli.context import Context
 from vyflow.errors import CommandUsageError, ConfigError, UncommittedChangesError
+from vyflow.text import shown
 
 USAGE = 'usage: vyflow batch [--no-commit] [FILE|-] [comment TEXT]'
 
@@ -37,24 +39,29 @@ def parse_arguments(args: list[str]) -> tuple[bool, str | None, str]:
     return commit, name, comment
 
 
-def _read(name: str | None) -> tuple[str, str]:
-    """(text, name used in messages)."""
+def _read(context: Context, name: str | None) -> tuple[str, str]:
+    """(text, name used in messages). FILE is found as ``load`` finds it
+    (Paths.operator_file: under ``--root`` it stays in the root)."""
     if name is None:
         if sys.stdin is None or sys.stdin.isatty():
             raise CommandUsageError(USAGE + '\n(without FILE the commands are read from '
                                     'standard input: a pipe or a redirected file)')
         return sys.stdin.read(), '<stdin>'
+    from vyflow.atomicfile import read_text
+    path, policy = context.paths.operator_file(name)
     try:
-        with open(name, encoding='utf-8') as handle:
-            return handle.read(), name
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError(f'{name}: cannot read the batch: {reason}') from None
+        text = read_text(path, policy)
+    except UnicodeDecodeError:
+        raise ConfigError(f'{shown(str(path))}: cannot read the batch: it is not UTF-8 text') \
+            from None
+    if text is None:
+        raise ConfigError(f'{shown(str(path))}: cannot read the batch: no such file')
+    return text, str(path)
 
 
 def run(context: Context, verb: str, args: list[str]) -> int:
     commit, name, comment = parse_arguments(args)
-    text, source = _read(name)
+    text, source = _read(context, name)
     session = context.session
     if not commit:
         with session.editing() as tree:
