@@ -26,10 +26,11 @@ class Context:
     ``edit_level`` is the interactive shell's edit level (``edit PATH``), for
     the commands that print paths relative to it (``show | commands``)."""
 
-    def __init__(self, paths: Paths, dry_run: bool = False, out: TextIO | None = None,
-                 err: TextIO | None = None):
+    def __init__(self, paths: Paths, dry_run: bool = False, recording: bool = True,
+                 out: TextIO | None = None, err: TextIO | None = None):
         self.paths = paths
-        self.dry_run = dry_run
+        self.dry_run = dry_run  # system changes are only planned (--dry-run, or a sandbox root)
+        self.recording = recording  # commits are recorded (False only with --dry-run)
         self.out = out if out is not None else sys.stdout
         self.err = err if err is not None else sys.stderr
         self.edit_level: list[str] = []
@@ -66,6 +67,8 @@ class Context:
         through ``logging.getLogger('vyflow.…')``; the file is opened only
         when something is written."""
         from vyflow.logfile import log_to, logger
+        if not self.recording and not self.paths.log_file.parent.is_dir():
+            return  # a dry run creates nothing, not even the log directory
         log_to(self.paths.log_file)
         logger('vyflow')
 
@@ -73,10 +76,10 @@ class Context:
         """A commit engine for this invocation."""
         from vyflow.commit.engine import CommitEngine
         from vyflow.config import RunEnvironment
-        from vyflow.logfile import log_to
-        log_to(self.paths.log_file)    # logging itself is imported only if the commit logs
+        self.open_log()
         environment = RunEnvironment(self.paths, self.resources, self.dry_run)
-        return CommitEngine(environment, self.definitions, self.out, self.user)
+        return CommitEngine(environment, self.definitions, self.out, self.user,
+                            record=self.recording)
 
     def say(self, text: str) -> None:
         """Print ``text``; control characters other than newline and tab

@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         paths = Paths.from_root(root)
         # A sandbox root has no kernel of its own: commits there only plan.
-        context = Context(paths, dry_run=dry_run or paths.sandboxed)
+        context = Context(paths, dry_run=dry_run or paths.sandboxed, recording=not dry_run)
         if not words:
             from vyflow.cli.shell import Shell
             return Shell(context).loop()

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 
 from vyflow.atomicfile import read_text, remove_durable, write_atomic
+from vyflow.base import ConfigWarning
 from vyflow.errors import ApplyError
 from vyflow.netflow.features import (ModuleInfo, assumed_debian, features_from_parameters,
                                      tags_from_stat_line)
@@ -72,6 +74,7 @@ class Kernel:
         self.command_prefix = tuple(command_prefix)
         self._backend: str | None = None
         self._fault_fired = False
+        self._state_warned = False
 
     # ---- locations --------------------------------------------------------
 
@@ -207,8 +210,36 @@ class Kernel:
         return text.strip() if text else None
 
     def read_state_file(self) -> dict:
-        text = read_text(self.state_file)
-        return json.loads(text) if text else {}
+        """The values remembered between commits. A damaged file is ignored
+        with a warning (the commit works from the kernel as it is; only the
+        values to restore later are lost) and, unless in a dry run, moved
+        aside to ``….damaged`` so that it is reported once."""
+        try:
+            text = read_text(self.state_file)
+            data = json.loads(text) if text is not None else {}
+            if not isinstance(data, dict) or not all(
+                    isinstance(key, str) and isinstance(value, str) for key, value in data.items()):
+                raise ValueError('not a JSON object of strings')
+        except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError included
+            self._set_damaged_state_aside(exc)
+            return {}
+        return data
+
+    def _set_damaged_state_aside(self, exc: Exception) -> None:
+        if self._state_warned:
+            return
+        self._state_warned = True
+        aside = self.state_file.with_name(self.state_file.name + '.damaged')
+        what = 'ignored'
+        if not self.dry_run:
+            try:
+                os.replace(self.state_file, aside)
+                what = f'moved to {aside}'
+            except OSError:
+                pass
+        warnings.warn(ConfigWarning(
+            f'{self.state_file} is damaged ({exc}): {what}; the values it remembered (what to '
+            'restore when a setting is removed) are taken from the kernel as it is now'))
 
     def write_state_file(self, data: dict) -> None:
         self.inject_fault('file:state')
