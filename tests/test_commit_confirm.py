@@ -166,7 +166,7 @@ def test_overdue_revert_happens_before_a_commit_which_is_then_refused(confirmed)
     assert result.returncode == 1
     assert 'has just been reverted' in result.stderr and 'Traceback' not in result.stderr
     assert port(cli) == '81' and running_port(cli) == '81'
-    assert 'port "83"' in cli('compare').stdout        # the edit is kept, uncommitted
+    assert '+ port 83' in cli('compare').stdout        # the edit is kept, uncommitted
     assert pending(cli.root) is None
 
 

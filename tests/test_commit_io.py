@@ -61,7 +61,7 @@ def test_dry_run_records_nothing_under_a_root(flow):
 
     for words in DRY_RUNS:
         dry_run(*words)
-    assert 'active-timeout "120"' in flow('compare').stdout   # still to be committed
+    assert '+ active-timeout 120' in flow('compare').stdout   # still to be committed
     flow('discard')
     dry_run('rollback', '1')
     assert 'max-flows' in flow.running()
@@ -84,7 +84,7 @@ def test_dry_run_records_nothing_on_a_real_system(flow):
             assert result['before'] == result['after'], result['argv']
         if result['argv'][3:4] and result['argv'][3] in PLANS:
             assert 'Dry run: nothing was recorded' in result['stdout'], result
-    assert 'active-timeout "120"' in results[len(DRY_RUNS)]['stdout']
+    assert '+ active-timeout 120' in results[len(DRY_RUNS)]['stdout']
 
 
 def test_a_closed_output_pipe_never_touches_the_commit(flow):

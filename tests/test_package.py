@@ -366,7 +366,7 @@ def test_installed_package_layout(system):
     assert system('sh', '-c', 'command -v vyflow').stdout.strip() == '/usr/bin/vyflow'
     assert system.path('/usr/bin/vyflow').read_text().startswith('#!/usr/bin/python3\n')
     for name in ('definitions.json', 'op-definitions.json', 'config.schema.json',
-                 'templates/ipt-netflow/ipt_NETFLOW.conf.j2'):
+                 'templates/ipt-netflow/ipt_NETFLOW.conf.tmpl'):
         assert system.path(f'/usr/share/vyflow/{name}').is_file(), name
     source_scripts = sorted((PROJECT_ROOT / 'src' / 'migration-scripts').rglob('*-to-*'))
     for script in source_scripts:

@@ -18,8 +18,8 @@ import errno
 import functools
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional, TypeVar
 
 from vyflow.errors import FileKindError, LimitError
 from vyflow.safepath import (OPERATOR, OPERATOR_IN_ROOT, OWN, Policy, directory, final_link,
@@ -37,7 +37,11 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 FILE_MODE = 0o640     # configs and archive: they may hold secrets of other sections
 PRIVATE_MODE = 0o600  # temp files until renamed, locks, commit-confirm state
 
-Function = TypeVar('Function', bound=Callable)
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    Function = TypeVar('Function', bound=Callable)
 
 
 def _naming_the_path(function: Function) -> Function:
@@ -55,7 +59,7 @@ def _naming_the_path(function: Function) -> Function:
 
 
 @_naming_the_path
-def read_bytes(path: Path, policy: Policy = OWN, limit: int = MAX_FILE_BYTES) -> Optional[bytes]:
+def read_bytes(path: Path, policy: Policy = OWN, limit: int = MAX_FILE_BYTES) -> bytes | None:
     """The file's bytes, or None when it (or its directory) does not exist."""
     path = final_link(path, policy)
     with directory(path.parent, policy, create=False) as dir_fd:
@@ -86,7 +90,7 @@ def _too_large(path: Path, limit: int) -> LimitError:
                       'the most vyflow reads')
 
 
-def read_text(path: Path, policy: Policy = OWN, limit: int = MAX_FILE_BYTES) -> Optional[str]:
+def read_text(path: Path, policy: Policy = OWN, limit: int = MAX_FILE_BYTES) -> str | None:
     """The file's UTF-8 text, or None when it does not exist."""
     data = read_bytes(path, policy, limit)
     return None if data is None else data.decode('utf-8')

@@ -6,7 +6,7 @@ Every error the CLI shows is one of these; anything else escaping is a bug.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 
 class VyflowError(Exception):
@@ -21,7 +21,7 @@ class ConfigError(VyflowError):
     ``path`` names the config node the message is about, when one is known.
     """
 
-    def __init__(self, message: str, path: Optional[Sequence[str]] = None):
+    def __init__(self, message: str, path: Sequence[str] | None = None):
         super().__init__(message)
         self.path = list(path) if path else None
 
@@ -30,8 +30,18 @@ class ConfigPathError(ConfigError):
     """A `set`/`delete` path does not exist in the definitions: fix the command."""
 
 
+class NothingToDeleteError(ConfigError):
+    """`delete` names a node or value that is not in the working config: check it with `show`."""
+
+
 class ValueValidationError(ConfigError):
     """A value failed its node's constraints at `set` time: use an allowed value."""
+
+
+class CommandUsageError(VyflowError):
+    """A command line is malformed (missing words, unknown verb): see the usage shown."""
+
+    exit_code = 2
 
 
 class ConfigParseError(VyflowError):

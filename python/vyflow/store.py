@@ -19,7 +19,6 @@ so a config saved here still tells VyOS how old its other sections are.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from vyflow import __version__
 from vyflow.atomicfile import StagedWrite, read_bytes, remove_durable, write_atomic
@@ -57,16 +56,16 @@ class ConfigStore:
         self.paths = paths
         self.component_versions = component_versions
 
-    def render(self, tree: ConfigNode, foreign: Optional[dict[str, int]] = None) -> str:
+    def render(self, tree: ConfigNode, foreign: dict[str, int] | None = None) -> str:
         """config.boot text with the version footer (ours win over ``foreign``)."""
         return render_config(tree, {**(foreign or {}), **self.component_versions}, __version__)
 
-    def foreign_versions(self, versions: Optional[dict[str, int]]) -> dict[str, int]:
+    def foreign_versions(self, versions: dict[str, int] | None) -> dict[str, int]:
         return {name: number for name, number in (versions or {}).items()
                 if name not in self.component_versions}
 
     @staticmethod
-    def load_file(path: Path, remedy: str) -> Optional[tuple[str, ConfigFile]]:
+    def load_file(path: Path, remedy: str) -> tuple[str, ConfigFile] | None:
         """(text, parsed) of a file vyflow wrote, None when absent;
         DamagedFileError naming it when it cannot be what vyflow wrote."""
         try:
@@ -87,10 +86,10 @@ class ConfigStore:
             raise DamagedFileError(path, reason, remedy)
         return text, parsed
 
-    def load_running(self) -> Optional[tuple[str, ConfigFile]]:
+    def load_running(self) -> tuple[str, ConfigFile] | None:
         return self.load_file(self.paths.running_config, RUNNING_REMEDY)
 
-    def load_working(self) -> Optional[tuple[str, ConfigFile]]:
+    def load_working(self) -> tuple[str, ConfigFile] | None:
         return self.load_file(self.paths.working_config, WORKING_REMEDY)
 
     def _kept_versions(self, *loaders) -> dict[str, int]:
@@ -105,11 +104,11 @@ class ConfigStore:
         loaded = self.load_running()
         return loaded[1].tree if loaded else ConfigNode()
 
-    def running_text(self) -> Optional[str]:
+    def running_text(self) -> str | None:
         loaded = self.load_running()
         return loaded[0] if loaded else None
 
-    def working_text(self) -> Optional[str]:
+    def working_text(self) -> str | None:
         loaded = self.load_working()
         return loaded[0] if loaded else None
 
@@ -122,7 +121,7 @@ class ConfigStore:
         loaded = self.load_working()
         return loaded is not None and loaded[1].tree != self.running()
 
-    def write_working(self, tree: ConfigNode, foreign: Optional[dict[str, int]] = None) -> None:
+    def write_working(self, tree: ConfigNode, foreign: dict[str, int] | None = None) -> None:
         """Persist the session; a session equal to running is simply removed.
         Foreign versions are kept from the session (or running) file unless given."""
         if foreign is None:
@@ -148,7 +147,7 @@ class ConfigStore:
         return had_changes
 
     def stage_running(self, tree: ConfigNode,
-                      foreign: Optional[dict[str, int]] = None) -> tuple[str, StagedWrite]:
+                      foreign: dict[str, int] | None = None) -> tuple[str, StagedWrite]:
         """The running config's new text, staged (not yet in place). Foreign
         versions come from the session being committed unless given."""
         if foreign is None:

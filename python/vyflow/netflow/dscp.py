@@ -15,8 +15,9 @@ the next apply replaces it, and a restore puts it back verbatim.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterable, Optional, Union
+from collections.abc import Iterable
+
+from vyflow.records import dataclass
 
 TABLE_FAMILY, TABLE = 'inet', 'vyflow_export'
 # Names accepted at `set` (VyOS's list) and every name nft prints for 0-63.
@@ -43,7 +44,10 @@ class Unrecognised:
         return 'unrecognised content'
 
 
-Marks = Union[frozenset, Unrecognised, None]   # None: no table at all
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:
+    from typing import Union
+    Marks = Union[frozenset, Unrecognised, None]   # None: no table at all
 
 
 def dscp_value(spelled: str) -> int:
@@ -51,7 +55,7 @@ def dscp_value(spelled: str) -> int:
     return NAMES[spelled] if spelled in NAMES else int(spelled)
 
 
-def marks_for(collectors: Iterable, spelled: Optional[str]) -> frozenset[Mark]:
+def marks_for(collectors: Iterable, spelled: str | None) -> frozenset[Mark]:
     if spelled is None:
         return frozenset()
     value = dscp_value(spelled)
@@ -59,7 +63,7 @@ def marks_for(collectors: Iterable, spelled: Optional[str]) -> frozenset[Mark]:
                      for c in collectors)
 
 
-def listed_value(word: str) -> Optional[int]:
+def listed_value(word: str) -> int | None:
     """A DSCP as nft prints it (``0x2e``, ``46``, ``ef``, ``lephb``); None if not one."""
     if word in NAMES:
         return NAMES[word]
@@ -70,7 +74,7 @@ def listed_value(word: str) -> Optional[int]:
     return value if 0 <= value <= 63 else None
 
 
-def parse_listing(listing: Optional[str]) -> Marks:
+def parse_listing(listing: str | None) -> Marks:
     """Marks from ``nft -n list table inet vyflow_export``; None if no table."""
     if listing is None:
         return None

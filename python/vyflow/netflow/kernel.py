@@ -18,10 +18,8 @@ from __future__ import annotations
 import builtins
 import json
 import os
-import subprocess
 import warnings
 from pathlib import Path
-from typing import Optional
 
 from vyflow.atomicfile import read_text, remove_durable, write_atomic
 from vyflow.base import ConfigWarning
@@ -29,6 +27,10 @@ from vyflow.errors import ApplyError
 from vyflow.netflow.features import (ModuleInfo, assumed_debian, features_from_parameters,
                                      tags_from_stat_line)
 from vyflow.paths import Paths
+
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:
+    import subprocess
 
 MODULE = 'ipt_NETFLOW'
 FAULT_ENV = 'VYFLOW_INJECT_FAULT'
@@ -56,7 +58,7 @@ SETTINGS = {
 READ_FROM_SYSFS = {'sndbuf', 'engine_id'}
 
 
-def _read_kernel_file(path: Path) -> Optional[str]:
+def _read_kernel_file(path: Path) -> str | None:
     """A /proc or /sys file, or None when absent. These are the kernel's,
     reached through its own links (/proc/net is /proc/self/net), so they are
     read as they are; the files vyflow keeps go through atomicfile."""
@@ -75,7 +77,7 @@ class Kernel:
         self.paths = paths
         self.dry_run = dry_run
         self.command_prefix = tuple(command_prefix)
-        self._backend: Optional[str] = None
+        self._backend: str | None = None
         self._fault_fired = False
         self._state_warned = False
 
@@ -100,9 +102,10 @@ class Kernel:
 
     # ---- commands ---------------------------------------------------------
 
-    def run(self, argv: list[str], *, input: Optional[str] = None, what: str = '',
+    def run(self, argv: list[str], *, input: str | None = None, what: str = '',
             check: bool = True) -> subprocess.CompletedProcess:
         """Run a command (argument list, no shell); ApplyError on failure."""
+        import subprocess  # only when a command runs: a dry run in a sandbox runs none
         try:
             result = subprocess.run([*self.command_prefix, *argv], input=input,
                                     capture_output=True, text=True, timeout=120, check=False)
@@ -130,7 +133,7 @@ class Kernel:
     def module_loaded(self) -> bool:
         return self.params_dir.is_dir() or self.stat_file.exists()
 
-    def module_info(self) -> Optional[ModuleInfo]:
+    def module_info(self) -> ModuleInfo | None:
         """Features of the loaded or installed module; None if neither."""
         if self.stat_file.exists():
             first = (_read_kernel_file(self.stat_file) or '').split('\n', 1)[0]
@@ -150,7 +153,7 @@ class Kernel:
         return ModuleInfo(True, False, features_from_parameters(parameters, module_file),
                           'modinfo')
 
-    def module_or_assumed(self) -> Optional[ModuleInfo]:
+    def module_or_assumed(self) -> ModuleInfo | None:
         info = self.module_info()
         if info is None and self.dry_run:
             return assumed_debian()
@@ -196,17 +199,17 @@ class Kernel:
 
     # ---- files and plain sysctls ----------------------------------------------
 
-    def read_modprobe_conf(self) -> Optional[str]:
+    def read_modprobe_conf(self) -> str | None:
         return read_text(self.modprobe_conf)
 
-    def write_modprobe_conf(self, text: Optional[str]) -> None:
+    def write_modprobe_conf(self, text: str | None) -> None:
         self.inject_fault('file:modprobe')
         if text is None:
             remove_durable(self.modprobe_conf)
         else:
             write_atomic(self.modprobe_conf, text, mode=0o644)  # as every modprobe.d file
 
-    def read_conntrack_events(self) -> Optional[str]:
+    def read_conntrack_events(self) -> str | None:
         text = _read_kernel_file(self.conntrack_events_file)
         return text.strip() if text is not None else None
 
@@ -218,7 +221,7 @@ class Kernel:
             raise ApplyError(f'setting net.netfilter.nf_conntrack_events={value} failed: '
                              f'{exc.strerror}') from None
 
-    def wmem_default(self) -> Optional[str]:
+    def wmem_default(self) -> str | None:
         text = _read_kernel_file(self.wmem_default_file)
         return text.strip() if text else None
 
@@ -283,7 +286,7 @@ class Kernel:
         self.run([self._tool(family, 'restore'), '--noflush'], input=payload,
                  what=f'{self._tool(family, "restore")} (flow-accounting hooks)')
 
-    def nft_list_table(self, family: str, table: str, numeric: bool = False) -> Optional[str]:
+    def nft_list_table(self, family: str, table: str, numeric: bool = False) -> str | None:
         """The table's listing, None if it does not exist. ``numeric``: constants
         as numbers (``nft -n``), not names that differ between nft releases."""
         result = self.run(['nft', *(['-n'] if numeric else []), 'list', 'table', family, table],
@@ -321,10 +324,10 @@ class Kernel:
 
     # ---- /proc status --------------------------------------------------------------
 
-    def read_stat(self) -> Optional[str]:
+    def read_stat(self) -> str | None:
         return _read_kernel_file(self.stat_file)
 
-    def read_snmp(self) -> Optional[str]:
+    def read_snmp(self) -> str | None:
         return _read_kernel_file(self.snmp_file)
 
     def flush(self, level: int) -> None:

@@ -7,15 +7,14 @@ mismatch is reported as ``path: desired X, current Y``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional
-
 from vyflow.history import collector as history_collector, service as history_service
 from vyflow.history.collector import CollectorSpec
 from vyflow.history.settings import HistoryPaths
 from vyflow.netflow import dscp, hooks
 from vyflow.netflow.hooks import ABSENT, FAMILIES, TABLES
+from vyflow.records import dataclass, field
 
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
     from vyflow.netflow.kernel import Kernel
 
@@ -24,12 +23,12 @@ if TYPE_CHECKING:
 class SystemState:
     module_loaded: bool = False
     settings: dict[str, str] = field(default_factory=dict)     # managed ones only when desired
-    modprobe_conf: Optional[str] = None
+    modprobe_conf: str | None = None
     hooks: dict[str, dict] = field(default_factory=dict)        # family -> table -> ChainState
     marks: dscp.Marks = None                                     # DSCP marks; None: no table
-    conntrack_events: Optional[str] = None                       # None in desired: unmanaged
+    conntrack_events: str | None = None                       # None in desired: unmanaged
     remembered: dict = field(default_factory=dict)               # our state file (values to restore)
-    history: Optional[CollectorSpec] = None                      # issue 16: None: no collector
+    history: CollectorSpec | None = None                      # issue 16: None: no collector
 
     def family_hooks(self, family: str) -> dict:
         return {table: self.hooks.get(family, {}).get(table, ABSENT) for table in TABLES}

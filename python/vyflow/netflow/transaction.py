@@ -12,14 +12,16 @@ from __future__ import annotations
 import signal
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Iterator
 
 from vyflow.errors import ApplyError, VerificationError, VyflowError
 from vyflow.netflow.plan import Step, plan
 from vyflow.netflow.state import SystemState, mismatches, read_current
+from vyflow.records import dataclass, replace
 
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from vyflow.netflow.kernel import Kernel
 
 

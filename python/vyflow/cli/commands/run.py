@@ -10,13 +10,9 @@ runs as a subprocess with an argument list. ``--json`` anywhere selects raw
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from typing import Optional
-
 from vyflow.cli.context import Context
 from vyflow.errors import IncorrectValue, VyflowError
-from vyflow.paths import read_compiled
+from vyflow.records import dataclass
 
 
 @dataclass
@@ -27,7 +23,8 @@ class OpCommand:
 
 
 def load_op_tree(context: Context) -> dict:
-    return read_compiled(context.resources.op_definitions)['tree']
+    from vyflow.definitions.cache import load_compiled
+    return load_compiled(context.resources.op_definitions)['tree']
 
 
 def _options(entry: dict, words: list[str]) -> list[str]:
@@ -46,7 +43,7 @@ def _options(entry: dict, words: list[str]) -> list[str]:
     return list(words)
 
 
-def resolve(tree: dict, words: list[str]) -> Optional[OpCommand]:
+def resolve(tree: dict, words: list[str]) -> OpCommand | None:
     """The command for typed words, or None if they name no command."""
     entry, index = tree, 0
     command = None
@@ -100,6 +97,7 @@ def execute(context: Context, words: list[str]) -> int:
         return _execute(context, words, raw)
     except VyflowError as exc:
         from vyflow.opmode import error_object
+        import json
         context.say(json.dumps(error_object(exc), indent=2))
         return exc.exit_code
 
