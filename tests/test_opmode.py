@@ -81,10 +81,12 @@ def test_show_reports_module_export_and_interfaces(router):
     assert 'NAT events:   off (start 0, stop 0)' in text
     assert '127.0.0.1:2055   connected' in text
     assert 'Interfaces:   vr-h1 (ingress+egress, up), vr-h2 (ingress+egress, up)' in text
+    assert ('Capture:      iptables (NETFLOW target: raw PREROUTING, mangle POSTROUTING); the '
+            'build has no hooks mode (nftables capture needs 2.8.0 or later)') in text
     data = json.loads(router('show', 'flow-accounting', '--json').stdout)
     assert set(data) == {'module', 'configured', 'protocol', 'timeouts', 'sampler', 'natevents',
                          'flows', 'hash', 'rates', 'drops', 'export', 'collectors',
-                         'interfaces', 'hints'}
+                         'interfaces', 'capture', 'hints'}
     assert data['rates']['last_4s'] == {'bits_per_second': 146210, 'packets_per_second': 13}
     assert data['collectors'][0] | {} == {
         'address': '127.0.0.1', 'port': 2055, 'bind': None, 'device': None, 'state': 'connected',

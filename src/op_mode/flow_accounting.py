@@ -9,6 +9,7 @@ or module not loaded: a one-line message and a non-zero exit.
 from __future__ import annotations
 
 import json
+import socket
 from typing import Literal, Optional
 
 from vyflow.atomicfile import read_text, write_atomic
@@ -16,6 +17,8 @@ from vyflow.config import Config, RunEnvironment
 from vyflow.definitions.model import Definitions
 from vyflow.errors import DataUnavailable, UnconfiguredSubsystem
 from vyflow.netflow import flowview, links, metrics, model, status
+from vyflow.netflow.capture import nftables, patterns
+from vyflow.netflow.capture import status as capture_status
 from vyflow.netflow.kernel import Kernel
 from vyflow.netflow.procflows import top_flows
 from vyflow.netflow.procsnmp import parse_snmp
@@ -52,8 +55,13 @@ def _status(environment: RunEnvironment) -> dict:
     stat = _stat(kernel)
     samples = environment.paths.run_dir / 'collector-samples.json'
     previous = json.loads(read_text(samples) or '{}')
+    module = kernel.module_info()
+    table = nftables.read(kernel) if config.capture == nftables.NAME else None
+    capture = capture_status.build(config, module, kernel.read_settings(), table)
+    present = [name for _, name in socket.if_nameindex()]
+    watched = set(patterns.names(config.interfaces)) | set(patterns.expand(config.interfaces, present))
     data = status.build(stat, config, previous, kernel.read_conntrack_events(),
-                        links.link_states(config.interfaces))
+                        links.link_states(watched), module, capture)
     write_atomic(samples, json.dumps(status.sample(stat)))
     return data
 

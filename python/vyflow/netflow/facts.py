@@ -39,6 +39,7 @@ class SystemFacts:
     interfaces: dict[str, Interface] = field(default_factory=dict)
     module: Optional[ModuleInfo] = None
     offloaded: set[str] = field(default_factory=set)   # interfaces in an nft flowtable
+    mark_users: list[str] = field(default_factory=list)  # foreign nft rules setting our mark bit
     dry_run: bool = False
 
     def vrf_names(self) -> set[str]:
@@ -71,10 +72,14 @@ def interfaces_from_ip_json(data: list[dict]) -> dict[str, Interface]:
     return interfaces
 
 
-def gather(kernel: Kernel, need_flowtables: bool) -> SystemFacts:
-    """Read the facts a commit needs."""
+def gather(kernel: Kernel, need_flowtables: bool, mark_bit: Optional[int] = None) -> SystemFacts:
+    """Read the facts a commit needs; ``mark_bit``: the nftables capture's
+    bit, to find foreign rules that set it."""
     facts = SystemFacts(interfaces_from_ip_json(kernel.addresses()),
                         kernel.module_or_assumed(), dry_run=kernel.dry_run)
     if need_flowtables and not kernel.dry_run:
         facts.offloaded = kernel.flowtable_devices()
+    if mark_bit is not None and not kernel.dry_run:
+        from vyflow.netflow.capture.nftables import foreign_mark_users
+        facts.mark_users = foreign_mark_users(kernel.nft_ruleset_json(), 1 << mark_bit)
     return facts

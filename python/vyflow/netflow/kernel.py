@@ -21,7 +21,7 @@ from typing import Optional
 from vyflow.atomicfile import read_text, remove_durable, write_atomic
 from vyflow.errors import ApplyError
 from vyflow.netflow.features import (ModuleInfo, assumed_debian, features_from_parameters,
-                                     tags_from_stat_line)
+                                     parse_modinfo, tags_from_stat_line, version_from_stat_line)
 from vyflow.paths import Paths
 
 MODULE = 'ipt_NETFLOW'
@@ -44,9 +44,16 @@ SETTINGS = {
     'timeout_rate': ('timeout-rate', 'timeout_rate'),
     'snmp_rules': ('snmp-rules', 'snmp_rules'),
     'engine_id': (None, 'engine_id'),
+    # hooks-mode builds (2.7/2.8 fork): load-time only, read through /sys
+    'targets': (None, 'targets'),
+    'hooks': (None, 'hooks'),
+    'hooks_mark': (None, 'hooks_mark'),
+    'hooks_mark_mask': (None, 'hooks_mark_mask'),
 }
 # Read these from /sys: the sysctl answers ENOENT for sndbuf without sockets.
 READ_FROM_SYSFS = {'sndbuf', 'engine_id'}
+# Parameters the module takes only when it loads (0444 in /sys, no sysctl).
+LOAD_TIME_ONLY = {'targets', 'hooks', 'hooks_mark', 'hooks_mark_mask'}
 
 
 class Kernel:
@@ -100,25 +107,33 @@ class Kernel:
     def module_loaded(self) -> bool:
         return self.params_dir.is_dir() or self.stat_file.exists()
 
+    def module_parameter_names(self) -> frozenset[str]:
+        try:
+            return frozenset(entry.name for entry in self.params_dir.iterdir())
+        except OSError:
+            return frozenset()
+
     def module_info(self) -> Optional[ModuleInfo]:
-        """Features of the loaded or installed module; None if neither."""
+        """Version, features and capabilities of the loaded or installed
+        module, read from the module itself; None if neither."""
         if self.stat_file.exists():
             first = (read_text(self.stat_file) or '').split('\n', 1)[0]
-            version = first.split(',')[0].replace('ipt_NETFLOW', '').strip()
-            return ModuleInfo(True, True, tags_from_stat_line(first), 'loaded', version)
+            hooks = read_text(self.params_dir / 'hooks')
+            return ModuleInfo(True, True, tags_from_stat_line(first), 'loaded',
+                              version_from_stat_line(first), self.module_parameter_names(),
+                              int(hooks) if hooks and hooks.strip().isdigit() else None)
         if self.paths.sandboxed:
             return None  # a sandbox root has no module of its own
-        result = self.run(['modinfo', '-F', 'filename', MODULE], check=False)
-        filename = result.stdout.strip()
-        if result.returncode != 0 or not filename:
+        result = self.run(['modinfo', MODULE], check=False)
+        found = parse_modinfo(result.stdout)
+        if result.returncode != 0 or not found.filename:
             return None
-        parameters = self.run(['modinfo', '-p', MODULE], check=False).stdout
         try:
-            module_file = Path(filename).read_bytes()
+            module_file = Path(found.filename).read_bytes()
         except OSError:
             module_file = b''
-        return ModuleInfo(True, False, features_from_parameters(parameters, module_file),
-                          'modinfo')
+        return ModuleInfo(True, False, features_from_parameters(found.parameters, module_file),
+                          'modinfo', found.version, found.parameters)
 
     def module_or_assumed(self) -> Optional[ModuleInfo]:
         info = self.module_info()
@@ -144,7 +159,8 @@ class Kernel:
 
     def writable(self) -> set[str]:
         """Settings this build can change at runtime."""
-        return {key for key in SETTINGS if self._setting_path(key, True).exists()}
+        return {key for key in SETTINGS
+                if key not in LOAD_TIME_ONLY and self._setting_path(key, True).exists()}
 
     def read_settings(self) -> dict[str, str]:
         values = {}
@@ -228,6 +244,19 @@ class Kernel:
     def nft_list_table(self, family: str, table: str) -> Optional[str]:
         result = self.run(['nft', 'list', 'table', family, table], check=False)
         return result.stdout if result.returncode == 0 else None
+
+    def nft_list_json(self, family: str, table: str) -> Optional[str]:
+        """``nft -j list table``: None when the table does not exist."""
+        result = self.run(['nft', '-j', 'list', 'table', family, table], check=False)
+        return result.stdout if result.returncode == 0 else None
+
+    def nft_ruleset_json(self) -> Optional[str]:
+        result = self.run(['nft', '-j', 'list', 'ruleset'], check=False)
+        return result.stdout if result.returncode == 0 else None
+
+    def nft_capture_apply(self, script: str) -> None:
+        self.inject_fault('capture:nftables')
+        self.run(['nft', '-f', '-'], input=script, what='nft (flow-accounting capture table)')
 
     def nft_apply(self, script: str) -> None:
         self.inject_fault('dscp')

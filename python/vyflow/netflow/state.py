@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
-from vyflow.netflow import dscp, hooks
-from vyflow.netflow.hooks import ABSENT, FAMILIES, TABLES
+from vyflow.netflow import dscp
+from vyflow.netflow.capture import iptables, nftables
+from vyflow.netflow.capture.iptables import ABSENT, FAMILIES, TABLES
 
 if TYPE_CHECKING:
     from vyflow.netflow.kernel import Kernel
@@ -23,6 +24,7 @@ class SystemState:
     settings: dict[str, str] = field(default_factory=dict)     # managed ones only when desired
     modprobe_conf: Optional[str] = None
     hooks: dict[str, dict] = field(default_factory=dict)        # family -> table -> ChainState
+    capture_table: Optional[nftables.Table] = None               # nft capture; None: no table
     marks: Optional[frozenset] = None                            # DSCP marks; None: no table
     conntrack_events: Optional[str] = None                       # None in desired: unmanaged
     remembered: dict = field(default_factory=dict)               # our state file (values to restore)
@@ -41,7 +43,8 @@ def read_current(kernel: Kernel) -> SystemState:
                         conntrack_events=kernel.read_conntrack_events(),
                         remembered=kernel.read_state_file())
     if not kernel.dry_run:
-        state.hooks = {family: hooks.read_family(kernel, family) for family in FAMILIES}
+        state.hooks = {family: iptables.read_family(kernel, family) for family in FAMILIES}
+        state.capture_table = nftables.read(kernel)
         state.marks = dscp.parse_listing(kernel.nft_list_table(dscp.TABLE_FAMILY, dscp.TABLE))
     return state
 
@@ -64,6 +67,11 @@ def mismatches(desired: SystemState, current: SystemState) -> list[str]:
             if want[table] != have[table]:
                 problems.append(f'hooks.{family}.{table}: desired {want[table].describe()}, '
                                 f'current {have[table].describe()}')
+    if desired.capture_table != current.capture_table:
+        shown = [table.describe() if table else 'absent'
+                 for table in (desired.capture_table, current.capture_table)]
+        problems.append(f'nft table {nftables.TABLE_FAMILY} {nftables.TABLE}: desired {shown[0]}, '
+                        f'current {shown[1]}')
     differ('nft table inet vyflow_export', desired.marks, current.marks)
     if desired.conntrack_events is not None:
         differ('net.netfilter.nf_conntrack_events', desired.conntrack_events,

@@ -8,7 +8,7 @@ original error is reported (with whatever could not be restored, if anything).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from vyflow.errors import ApplyError, VerificationError
@@ -43,6 +43,8 @@ class ApplyReport:
         hooks = [step.id.split(':')[1] for step in self.steps if step.kind == 'hooks']
         if hooks:
             parts.append(f'hooks updated ({", ".join(hooks)})')
+        if 'capture:nftables' in ids:
+            parts.append('capture table updated')
         if 'dscp' in ids:
             parts.append('export DSCP marking updated')
         if 'file:modprobe' in ids:
@@ -89,8 +91,7 @@ def _restorable(snapshot: SystemState) -> SystemState:
     if snapshot.settings.get('destination', '') != '' or 'sndbuf' not in snapshot.settings:
         return snapshot
     settings = {k: v for k, v in snapshot.settings.items() if k != 'sndbuf'}
-    return SystemState(snapshot.module_loaded, settings, snapshot.modprobe_conf, snapshot.hooks,
-                       snapshot.marks, snapshot.conntrack_events, snapshot.remembered)
+    return replace(snapshot, settings=settings)
 
 
 def restore(kernel: Kernel, snapshot: SystemState) -> list[str]:

@@ -1,0 +1,357 @@
+"""Capture mode ``nftables``: the module's own hooks, packets chosen in nft sets.
+
+ipt-netflow 2.8.0 can register its meter on netfilter hooks itself (``hooks=``,
+no iptables rule at all) and account only packets whose fwmark matches
+(``hooks_mark`` under ``hooks_mark_mask``). Its hooks run at NF_IP_PRI_LAST
+(INT_MAX), after everything else on the hook. We load it with
+``hooks=17`` (PREROUTING for ingress, POSTROUTING for egress: the points
+where the iptables mode accounts too, so both modes see the same packets),
+``targets=0`` (no NETFLOW target: no iptables rule can exist) and one mark
+bit, and keep our own ``table inet vyflow_capture``:
+
+- sets of interface names and of name patterns (``ppp*``, an interval set)
+  for ingress and egress, and of collector address . port pairs;
+- per hook a *mark* chain at INT_MAX - 1 that sets the bit on packets of
+  listed interfaces (after letting the router's own export datagrams and,
+  for NetFlow v5, IPv6 pass), and a *clear* chain at INT_MAX that clears it.
+
+Why this is safe for routing and policy: the bit exists only between our
+mark chain and our clear chain, and nothing but the module runs between them
+(every other chain has a lower priority; the routing decision after
+PREROUTING, conntrack, tc and socket delivery all come after the clear
+chain). Conntrack marks are never touched. Equal priorities run in reverse
+order of registration, so the clear chain (INT_MAX) runs *after* the module
+only if it was registered *before* the module loaded: the plan therefore
+creates the table before loading the module and reloads the module whenever
+the chains themselves must be registered anew. Should that order ever be
+wrong, the bit is still cleared before anything else sees it; only
+accounting would stop, which the read-back of the module's parameters and
+the table makes visible. Live changes (interfaces, collectors) touch set
+elements and rules only, never the chains' registration: one atomic ``nft
+-f`` transaction, per-packet cost one hash lookup whatever the number of
+interfaces.
+
+The bit must not be set by any other rule on the system (it would make the
+module account the packet, and our clear chain would remove it); verify
+refuses a bit it sees used by foreign nft rules.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Optional
+
+from vyflow.netflow.capture import patterns
+
+if TYPE_CHECKING:
+    from vyflow.netflow.kernel import Kernel
+    from vyflow.netflow.model import FlowConfig
+
+NAME = 'nftables'
+TABLE_FAMILY, TABLE = 'inet', 'vyflow_capture'
+LAST = 2 ** 31 - 1                     # NF_IP_PRI_LAST, the module's hook priority
+MARK_PRIORITY, CLEAR_PRIORITY = LAST - 1, LAST
+HOOK_PREROUTING, HOOK_POSTROUTING = 1, 16
+HOOKS = HOOK_PREROUTING | HOOK_POSTROUTING
+DEFAULT_MARK_BIT = 31
+FULL_MASK = 2 ** 32 - 1
+DIRECTIONS = {'ingress': ('prerouting', 'iifname'), 'egress': ('postrouting', 'oifname')}
+
+
+@dataclass(frozen=True)
+class SetSpec:
+    name: str
+    type: tuple[str, ...]
+    interval: bool = False
+
+    def declaration(self) -> str:
+        flags = ' flags interval;' if self.interval else ''
+        return f'type {" . ".join(self.type)};{flags}'
+
+
+SETS = (SetSpec('ingress_names', ('ifname',)), SetSpec('ingress_patterns', ('ifname',), True),
+        SetSpec('egress_names', ('ifname',)), SetSpec('egress_patterns', ('ifname',), True),
+        SetSpec('export_v4', ('ipv4_addr', 'inet_service')),
+        SetSpec('export_v6', ('ipv6_addr', 'inet_service')))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule as compared: its comment (our id for it), the sets it looks up
+    and the integer constants in it (the mark); ``text`` is how we write it."""
+
+    comment: str
+    sets: frozenset[str] = frozenset()
+    constants: frozenset[int] = frozenset()
+    text: str = field(default='', compare=False)
+
+
+@dataclass(frozen=True)
+class Chain:
+    name: str
+    hook: str
+    priority: int
+    rules: tuple[Rule, ...] = ()
+
+    @property
+    def registration(self) -> tuple[str, str, int]:
+        return self.name, self.hook, self.priority
+
+
+@dataclass(frozen=True)
+class Table:
+    sets: tuple[SetSpec, ...]
+    chains: tuple[Chain, ...]
+    elements: tuple[tuple[str, frozenset[str]], ...]
+
+    def layout(self) -> tuple:
+        """What only a new registration can change: sets and base chains."""
+        return self.sets, tuple(chain.registration for chain in self.chains)
+
+    def elements_of(self, name: str) -> frozenset[str]:
+        return dict(self.elements).get(name, frozenset())
+
+    def mark(self) -> Optional[int]:
+        marks = [c for chain in self.chains for rule in chain.rules if rule.comment == ACCOUNT
+                 for c in rule.constants]
+        return marks[0] if marks else None
+
+    def describe(self) -> str:
+        def count(direction: str) -> str:
+            names = len(self.elements_of(f'{direction}_names'))
+            found = len(self.elements_of(f'{direction}_patterns'))
+            return f'{names} interface(s)' + (f' + {found} pattern(s)' if found else '')
+        mark = self.mark()
+        return (f'table {TABLE_FAMILY} {TABLE}: ingress {count("ingress")}, egress '
+                f'{count("egress")}, mark {f"{mark:#010x}" if mark is not None else "none"}')
+
+
+ACCOUNT, ACCOUNT_PATTERNS, CLEAR = 'vyflow: account', 'vyflow: account patterns', 'vyflow: clear'
+EXPORT_LOCAL, EXPORT_ANY = 'vyflow: own export', 'vyflow: export (vrf)'
+IPV4_ONLY = 'vyflow: NetFlow v5 is IPv4 only'
+
+
+def _rule(body: str, comment: str, sets: tuple[str, ...] = (), constants: tuple[int, ...] = ()) -> Rule:
+    return Rule(comment, frozenset(sets), frozenset(constants), f'{body} comment "{comment}"')
+
+
+def _mark_rules(direction: str, bit: int, ipv4_only: bool, local_only: bool) -> tuple[Rule, ...]:
+    rules = [_rule('meta nfproto ipv6 return', IPV4_ONLY)] if ipv4_only else []
+    source = ' fib saddr type local' if local_only else ''
+    comment = EXPORT_LOCAL if local_only else EXPORT_ANY
+    rules += [_rule(f'ip daddr . udp dport @export_v4{source} return', comment, ('export_v4',)),
+              _rule(f'ip6 daddr . udp dport @export_v6{source} return', comment, ('export_v6',))]
+    key = DIRECTIONS[direction][1]
+    for suffix, comment in (('names', ACCOUNT), ('patterns', ACCOUNT_PATTERNS)):
+        rules.append(_rule(f'{key} @{direction}_{suffix} meta mark set meta mark | {bit:#x}',
+                           comment, (f'{direction}_{suffix}',), (bit,)))
+    return tuple(rules)
+
+
+def _clear_rule(bit: int) -> Rule:
+    rest = FULL_MASK ^ bit
+    return _rule(f'meta mark set meta mark & {rest:#x}', CLEAR, constants=(rest,))
+
+
+def module_parameters(config: FlowConfig) -> dict[str, str]:
+    """Load-time parameters: our hooks, the mark filter, no xtables target."""
+    bit = str(1 << config.capture_mark_bit)
+    return {'targets': '0', 'hooks': str(HOOKS), 'hooks_mark': bit, 'hooks_mark_mask': bit}
+
+
+def wanted(config: FlowConfig) -> Table:
+    egress = config.interfaces if config.egress else []
+    elements = {
+        'ingress_names': patterns.names(config.interfaces),
+        'ingress_patterns': patterns.only_patterns(config.interfaces),
+        'egress_names': patterns.names(egress), 'egress_patterns': patterns.only_patterns(egress),
+        'export_v4': [f'{c.ip} . {c.port}' for c in config.collectors if c.ip.version == 4],
+        'export_v6': [f'{c.ip} . {c.port}' for c in config.collectors if c.ip.version == 6]}
+    return _build(1 << config.capture_mark_bit, config.version == 5, not config.vrf,
+                  {name: frozenset(found) for name, found in elements.items()})
+
+
+def _build(bit: int, ipv4_only: bool, local_only: bool,
+           elements: dict[str, frozenset[str]]) -> Table:
+    chains = []
+    for direction, (hook, _) in DIRECTIONS.items():
+        chains.append(Chain(f'{direction}_mark', hook, MARK_PRIORITY,
+                            _mark_rules(direction, bit, ipv4_only, local_only)))
+        chains.append(Chain(f'{direction}_clear', hook, CLEAR_PRIORITY, (_clear_rule(bit),)))
+    return _table(SETS, chains, elements)
+
+
+def _table(sets, chains, elements: dict[str, frozenset[str]]) -> Table:
+    """A Table in one canonical order, whatever order nft lists things in."""
+    return Table(tuple(sorted(sets, key=lambda spec: spec.name)),
+                 tuple(sorted(chains, key=lambda chain: chain.name)),
+                 tuple(sorted(elements.items())))
+
+
+# ---- nft scripts ---------------------------------------------------------------------
+
+
+def _element_text(spec: SetSpec, element: str) -> str:
+    return f'"{element}"' if spec.type == ('ifname',) else element
+
+
+def _elements(spec: SetSpec, elements: frozenset[str]) -> str:
+    return ', '.join(_element_text(spec, element) for element in sorted(elements))
+
+
+def _definition(table: Table) -> list[str]:
+    lines = [f'table {TABLE_FAMILY} {TABLE} {{']
+    for spec in table.sets:
+        elements = table.elements_of(spec.name)
+        content = f' elements = {{ {_elements(spec, elements)} }};' if elements else ''
+        lines.append(f'    set {spec.name} {{ {spec.declaration()}{content} }}')
+    for chain in table.chains:
+        lines.append(f'    chain {chain.name} {{')
+        lines.append(f'        type filter hook {chain.hook} priority {chain.priority}; '
+                     'policy accept;')
+        lines += [f'        {rule.text}' for rule in chain.rules]
+        lines.append('    }')
+    return lines + ['}']
+
+
+def must_register(current: Optional[Table], desired: Optional[Table]) -> bool:
+    """Does going from ``current`` to ``desired`` register base chains anew
+    (so the module, to stay after our clear chains, must load afterwards)?"""
+    return desired is not None and (current is None or current.layout() != desired.layout())
+
+
+def script(current: Optional[Table], desired: Optional[Table]) -> str:
+    """One nft transaction from ``current`` to ``desired``: set elements and
+    rules changed in place when the layout stays, else the table replaced."""
+    where = f'{TABLE_FAMILY} {TABLE}'
+    if desired is None:
+        return f'delete table {where}\n' if current is not None else ''
+    if must_register(current, desired):
+        lines = [f'delete table {where}'] if current is not None else []
+        return '\n'.join(lines + _definition(desired)) + '\n'
+    lines = []
+    have = {chain.name: chain for chain in current.chains}
+    for chain in desired.chains:
+        if have[chain.name].rules != chain.rules:
+            lines.append(f'flush chain {where} {chain.name}')
+            lines += [f'add rule {where} {chain.name} {rule.text}' for rule in chain.rules]
+    for spec in desired.sets:
+        before, after = current.elements_of(spec.name), desired.elements_of(spec.name)
+        if before - after:
+            lines.append(f'delete element {where} {spec.name} {{ {_elements(spec, before - after)} }}')
+        if after - before:
+            lines.append(f'add element {where} {spec.name} {{ {_elements(spec, after - before)} }}')
+    return '\n'.join(lines) + '\n' if lines else ''
+
+
+def written(current: Optional[Table], desired: Optional[Table]) -> tuple[int, int]:
+    """(rules, set elements) a script writes, for the plan and the benchmark."""
+    if desired is None:
+        return 0, 0
+    if must_register(current, desired):
+        return (sum(len(chain.rules) for chain in desired.chains),
+                sum(len(elements) for _, elements in desired.elements))
+    have = {chain.name: chain for chain in current.chains}
+    rules = sum(len(chain.rules) for chain in desired.chains if have[chain.name].rules != chain.rules)
+    elements = sum(len(current.elements_of(name) ^ after) for name, after in desired.elements)
+    return rules, elements
+
+
+# ---- reading the table back -------------------------------------------------------------
+
+
+def _walk(expression: object, sets: set[str], constants: set[int]) -> None:
+    if isinstance(expression, dict):
+        for value in expression.values():
+            _walk(value, sets, constants)
+    elif isinstance(expression, list):
+        for value in expression:
+            _walk(value, sets, constants)
+    elif isinstance(expression, str) and expression.startswith('@'):
+        sets.add(expression[1:])
+    elif isinstance(expression, int) and not isinstance(expression, bool):
+        constants.add(expression)
+
+
+def _element(value: object) -> str:
+    if isinstance(value, dict) and 'concat' in value:
+        return ' . '.join(str(part) for part in value['concat'])
+    if isinstance(value, dict) and 'elem' in value:
+        return _element(value['elem'].get('val'))
+    return str(value)
+
+
+def parse(listing: Optional[str]) -> Optional[Table]:
+    """Our table from ``nft -j list table inet vyflow_capture``; None if absent."""
+    if listing is None:
+        return None
+    sets, elements, chains, rules = [], {}, [], {}
+    for item in json.loads(listing).get('nftables', []):
+        if 'set' in item:
+            found = item['set']
+            kind = found['type']
+            sets.append(SetSpec(found['name'], tuple(kind) if isinstance(kind, list) else (kind,),
+                                'interval' in found.get('flags', [])))
+            elements[found['name']] = frozenset(_element(e) for e in found.get('elem', []))
+        elif 'chain' in item:
+            found = item['chain']
+            chains.append((found['name'], found.get('hook', ''), int(found.get('prio', 0))))
+        elif 'rule' in item:
+            found = item['rule']
+            used, constants = set(), set()
+            _walk(found.get('expr', []), used, constants)
+            rules.setdefault(found['chain'], []).append(
+                Rule(found.get('comment', ''), frozenset(used), frozenset(constants)))
+    return _table(sets, [Chain(name, hook, priority, tuple(rules.get(name, ())))
+                         for name, hook, priority in chains], elements)
+
+
+def _ours(found: Table) -> Table:
+    """The table as we would write it, when ``found`` is one of ours (so a
+    snapshot can be written back exactly); else ``found`` as it is."""
+    comments = {rule.comment for chain in found.chains for rule in chain.rules}
+    mark = found.mark()
+    if mark is None or not {spec.name for spec in SETS} <= {name for name, _ in found.elements}:
+        return found
+    built = _build(mark, IPV4_ONLY in comments, EXPORT_LOCAL in comments, dict(found.elements))
+    return built if built == found else found
+
+
+def read(kernel: Kernel) -> Optional[Table]:
+    found = parse(kernel.nft_list_json(TABLE_FAMILY, TABLE))
+    return _ours(found) if found is not None else None
+
+
+def _sets_mark(expression: object, bit: int) -> bool:
+    """Does a rule expression set a packet or conntrack mark to a value with ``bit``?"""
+    if isinstance(expression, dict):
+        mangle = expression.get('mangle')
+        if isinstance(mangle, dict):
+            key = mangle.get('key', {})
+            target = (key.get('meta') or key.get('ct') or {}) if isinstance(key, dict) else {}
+            if target.get('key') == 'mark':
+                constants: set[int] = set()
+                _walk(mangle.get('value'), set(), constants)
+                if any(value & bit for value in constants):
+                    return True
+        return any(_sets_mark(value, bit) for value in expression.values())
+    if isinstance(expression, list):
+        return any(_sets_mark(value, bit) for value in expression)
+    return False
+
+
+def foreign_mark_users(ruleset: Optional[str], bit: int) -> list[str]:
+    """Rules outside our table that set ``bit`` in a packet or conntrack mark
+    (``nft -j list ruleset``), as ``table inet filter chain forward handle 7``."""
+    if not ruleset:
+        return []
+    found = []
+    for item in json.loads(ruleset).get('nftables', []):
+        rule = item.get('rule')
+        if not rule or (rule.get('family'), rule.get('table')) == (TABLE_FAMILY, TABLE):
+            continue
+        if _sets_mark(rule.get('expr', []), bit):
+            found.append(f'table {rule.get("family")} {rule.get("table")} chain '
+                         f'{rule.get("chain")} handle {rule.get("handle")}')
+    return found
