@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from guestlib import module, traffic
+from guestlib import cmd, module, traffic
 from guestlib.builds import FULL_TAGS
 from guestlib.collectors import describe, find
 from guestlib.mix import expected_flows, send_mix
@@ -236,3 +236,46 @@ def test_export_through_vrf(netflow, topology, vrf_site, collectors, kernel_log)
 
 def nfcapd_rotation(collector):
     return collector.rotate + 2
+
+
+@pytest.mark.smoke
+@pytest.mark.needs_hooks
+def test_hooks_mode_accounts_exactly_the_marked_packets(netflow, topology, collectors,
+                                                        module_capabilities):
+    """The fork's hooks mode: the meter sits on PREROUTING itself (no iptables
+    rule, and with targets=0 no xtables target at all) and accounts only the
+    packets an nftables rule marked; `hooks` cannot change while loaded."""
+    assert module_capabilities.has_hooks and module_capabilities.has_targets
+    nfcapd = collectors.nfcapd()
+    netflow.load(protocol=10, destination='127.0.0.1:%d' % nfcapd.port, inactive_timeout=600,
+                 hooks=1, hooks_mark=0x100, hooks_mark_mask=0x100, targets=0)
+    assert (module.parameter('hooks'), module.parameter('targets')) == ('1', '0')
+    with pytest.raises(OSError):
+        module.set_parameter('hooks', '9')
+    assert module.parameter('hooks') == '1'
+    refused = cmd.run(['iptables', '-t', 'raw', '-A', 'PREROUTING', '-j', 'NETFLOW'],
+                      check=False)
+    assert refused.returncode != 0, 'targets=0 still registered the NETFLOW target'
+    cmd.run(['nft', '-f', '-'], input='''
+table inet hooks_test {
+    chain pre {
+        type filter hook prerouting priority raw; policy accept;
+        iifname "vr-h1" meta l4proto icmp meta mark set meta mark or 0x100
+    }
+}
+''')
+    h1, h2 = topology.h1, topology.h2
+    traffic.ping(h1.netns, h2.v4, count=3)
+    sent = traffic.udp(h1.netns, h2.v4, size=40, count=2)       # through vr-h1, unmarked
+    marked = dict(src=h1.v4, dst=h2.v4, proto=1)
+    module.wait_cached(packets=3, **marked)
+    cached = module.cached_flows()
+    assert len(find(cached, **marked)) == 1, cached
+    assert find(cached, src=h1.v4, proto=17, sport=sent['sport']) == [], cached
+    assert find(cached, src=h2.v4) == [], cached                # replies are not marked
+    assert len(cached) == 1, cached
+
+    module.flush()
+    flows = nfcapd.wait_flows(lambda fl: find(fl, **marked), timeout=20)
+    got = find(flows, **marked)
+    assert len(got) == 1 and got[0]['packets'] == 3, describe(flows)

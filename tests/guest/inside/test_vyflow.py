@@ -50,6 +50,7 @@ def base_config(*servers, version=9, interfaces=('vr-h1',), extra=()):
     return lines
 
 
+@pytest.mark.smoke
 def test_commit_loads_module_with_the_configured_parameters_and_hooks(vyflow, collectors):
     nfcapd = collectors.nfcapd()
     result = vyflow.configure(*base_config(nfcapd.port, interfaces=('vr-h1', 'vr-h2')),
@@ -77,7 +78,9 @@ def test_commit_loads_module_with_the_configured_parameters_and_hooks(vyflow, co
     assert 'No configuration changes to commit' in again.out
 
 
-@pytest.mark.parametrize('version', [5, 9, 10], ids=['v5', 'v9', 'ipfix'])
+@pytest.mark.parametrize('version', [5, pytest.param(9, marks=pytest.mark.smoke),
+                                     pytest.param(10, marks=pytest.mark.smoke)],
+                         ids=['v5', 'v9', 'ipfix'])
 def test_collectors_decode_what_we_sent(vyflow, topology, collectors, version):
     ipv6 = version != 5
     nfcapd, nfacctd = collectors.nfcapd(), collectors.nfacctd(bind='::1')
@@ -105,6 +108,7 @@ def test_collectors_decode_what_we_sent(vyflow, topology, collectors, version):
     assert nfcapd.versions() == [version]
 
 
+@pytest.mark.smoke
 def test_live_changes_keep_the_cache_and_export_to_both_collectors(vyflow, topology, collectors):
     first, second = collectors.nfcapd(), collectors.nfacctd(bind='::1')
     vyflow.configure(*base_config(first.port))
@@ -181,6 +185,7 @@ def test_failed_rmmod_on_delete_restores_hooks(vyflow, collectors):
     assert snapshot() == before
 
 
+@pytest.mark.smoke
 def test_rollback_restores_parameters_and_hooks(vyflow, collectors):
     port = collectors.nfcapd().port
     vyflow.configure(*base_config(port), f'{NF} active-timeout 300')
@@ -240,6 +245,7 @@ def test_export_through_a_vrf(vyflow, topology, vrf_site, collectors):
     assert len(find(flows, **key)) == 1, describe(flows)
 
 
+@pytest.mark.smoke
 def test_delete_removes_hooks_unloads_and_exports_the_cache(vyflow, topology, collectors):
     nfcapd = collectors.nfcapd()
     vyflow.configure(*base_config(nfcapd.port))
