@@ -39,8 +39,8 @@ class SystemFacts:
     interfaces: dict[str, Interface] = field(default_factory=dict)
     module: Optional[ModuleInfo] = None
     offloaded: set[str] = field(default_factory=set)   # interfaces in an nft flowtable
-    mark_users: list[str] = field(default_factory=list)  # foreign nft rules setting our mark bit
     dry_run: bool = False
+    mark_users: list[str] = field(default_factory=list)  # foreign nft rules setting our mark bit
 
     def vrf_names(self) -> set[str]:
         return {name for name, interface in self.interfaces.items() if interface.is_vrf}
