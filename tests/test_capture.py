@@ -5,6 +5,7 @@ The namespace tests (test_capture_netns.py) run the same on real nftables;
 the guest tests (tests/guest/inside/test_capture.py) on the real module.
 """
 
+import dataclasses
 import json
 import warnings
 
@@ -298,3 +299,30 @@ def test_verify_passes_on_generated_golden_configs_without_warnings_leaking():
         checks.verify(FlowConfig(netflow=True, interfaces=['eth0'], capture='nftables',
                                  collectors=[Collector('192.0.2.100', 2055)]),
                       SystemFacts(dict(HOST), FORK))
+
+
+HOOKS_LISTING = """family ip {
+	hook prerouting {
+		-0000000400 ipv4_conntrack_defrag [nf_defrag_ipv4]
+		+2147483646 chain inet vyflow_capture ingress_mark [nf_tables]
+		FIRST
+		SECOND
+	}
+	hook postrouting {
+		+2147483647 chain inet vyflow_capture egress_clear [nf_tables]
+	}
+}
+"""
+
+
+def test_hook_order_read_back_decides_whether_the_table_must_be_registered_anew():
+    module = '+2147483647 netflow_nf_hook [ipt_NETFLOW]'
+    ours = '+2147483647 chain inet vyflow_capture ingress_clear [nf_tables]'
+    right = HOOKS_LISTING.replace('FIRST', module).replace('SECOND', ours)
+    wrong = HOOKS_LISTING.replace('FIRST', ours).replace('SECOND', module)
+    assert nftables.clear_runs_after_module(right)
+    assert not nftables.clear_runs_after_module(wrong)
+    assert nftables.clear_runs_after_module('') and nftables.clear_runs_after_module(None)
+    table = state_for(nft_config()).capture_table
+    assert nftables.must_register(dataclasses.replace(table, after_module=False), table)
+    assert not nftables.must_register(table, table)

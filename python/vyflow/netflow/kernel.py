@@ -250,6 +250,12 @@ class Kernel:
         result = self.run(['nft', '-j', 'list', 'table', family, table], check=False)
         return result.stdout if result.returncode == 0 else None
 
+    def nft_list_hooks(self) -> Optional[str]:
+        """``nft list hooks``: every hook's functions and chains in the order
+        they run (empty where the kernel or nft cannot say)."""
+        result = self.run(['nft', 'list', 'hooks'], check=False)
+        return result.stdout if result.returncode == 0 else None
+
     def nft_ruleset_json(self) -> Optional[str]:
         result = self.run(['nft', '-j', 'list', 'ruleset'], check=False)
         return result.stdout if result.returncode == 0 else None

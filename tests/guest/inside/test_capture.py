@@ -15,7 +15,9 @@ import pytest
 from guestlib import cmd, module, traffic
 from guestlib.collectors import describe, find
 from guestlib.mix import expected_flows, send_mix
-from guestlib.vyflow import Vyflow, firewall_text, our_rules
+from guestlib.vyflow import firewall_text, our_rules
+from test_vyflow import module_address, vyflow  # noqa: F401 (a fixture)
+from vyflow.netflow.capture import nftables
 
 FA = 'set system flow-accounting'
 NF = 'set system flow-accounting netflow'
@@ -24,14 +26,6 @@ HOOKS_BUILD = [pytest.mark.needs_hooks, pytest.mark.ipt_netflow_build('fork')]
 FOREIGN_POINTS = [('prerouting', -300), ('prerouting', 0), ('prerouting', 2147483645),
                   ('input', 0), ('forward', 0), ('output', 0), ('postrouting', 0),
                   ('postrouting', 2147483645)]
-
-
-@pytest.fixture
-def vyflow(netflow):
-    tool = Vyflow()
-    tool.reset()
-    yield tool
-    tool.reset()
 
 
 @pytest.fixture
@@ -65,14 +59,6 @@ def leaks():
             if 'counter packets' in line and 'counter packets 0 ' not in line]
 
 
-def module_address():
-    with open('/proc/modules') as handle:
-        for line in handle:
-            if line.split()[0] == module.MODULE:
-                return line.split()[-1]
-    return None
-
-
 def base(port, *extra, interfaces=('vr-h1',)):
     return ([f'{NF} interface {name}' for name in interfaces]
             + [f'{NF} server 127.0.0.1 port {port}', f'{NF} version 10',
@@ -94,6 +80,9 @@ def test_nftables_capture_without_iptables_policy_untouched_live_changes(
     assert {key: parameters[key] for key in ('targets', 'hooks', 'hooks_mark', 'hooks_mark_mask')} \
         == {'targets': '0', 'hooks': '17', 'hooks_mark': str(BIT), 'hooks_mark_mask': str(BIT)}
     assert firewall_text(4) == '' and firewall_text(6) == ''            # no iptables rule
+    hooks = cmd.out(['nft', 'list', 'hooks'])          # the module runs before our clear chains
+    assert 'vyflow_capture ingress_clear' in hooks and 'ipt_NETFLOW' in hooks, hooks
+    assert nftables.clear_runs_after_module(hooks), hooks
     assert cmd.run(['iptables', '-t', 'raw', '-A', 'PREROUTING', '-j', 'NETFLOW'],
                    check=False).returncode != 0                          # and none possible
 

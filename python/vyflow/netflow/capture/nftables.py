@@ -39,7 +39,7 @@ refuses a bit it sees used by foreign nft rules.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Optional
 
 from vyflow.netflow.capture import patterns
@@ -104,6 +104,9 @@ class Table:
     sets: tuple[SetSpec, ...]
     chains: tuple[Chain, ...]
     elements: tuple[tuple[str, frozenset[str]], ...]
+    # read back: do our clear chains run after the module's hooks? (``nft list
+    # hooks``; True when that cannot be known)
+    after_module: bool = field(default=True, compare=False)
 
     def layout(self) -> tuple:
         """What only a new registration can change: sets and base chains."""
@@ -218,7 +221,8 @@ def _definition(table: Table) -> list[str]:
 def must_register(current: Optional[Table], desired: Optional[Table]) -> bool:
     """Does going from ``current`` to ``desired`` register base chains anew
     (so the module, to stay after our clear chains, must load afterwards)?"""
-    return desired is not None and (current is None or current.layout() != desired.layout())
+    return desired is not None and (current is None or current.layout() != desired.layout()
+                                    or not current.after_module)
 
 
 def script(current: Optional[Table], desired: Optional[Table]) -> str:
@@ -318,9 +322,37 @@ def _ours(found: Table) -> Table:
     return built if built == found else found
 
 
+def clear_runs_after_module(listing: Optional[str]) -> bool:
+    """From ``nft list hooks``: on every hook where both the module's hook and
+    one of our clear chains are registered, does the module's come first?
+    (Equal priorities run in reverse order of registration.) True when the
+    listing says nothing (older nft, no nfnetlink_hook): nothing to doubt."""
+    sections: list[list[str]] = []
+    entries: Optional[list[str]] = None
+    for line in (listing or '').splitlines():
+        words = line.split()
+        if words[:1] == ['hook']:
+            entries = []
+            sections.append(entries)
+        elif not words or words[0] in ('family', '}'):
+            entries = None
+        elif entries is not None:
+            entries.append(' '.join(words[1:]))   # without the priority
+    for entries in sections:
+        ours = [i for i, entry in enumerate(entries)
+                if entry.startswith(f'chain {TABLE_FAMILY} {TABLE} ') and '_clear' in entry]
+        module = [i for i, entry in enumerate(entries)
+                  if '[ipt_NETFLOW]' in entry or entry.startswith('netflow_nf_hook')]
+        if ours and module and min(ours) < max(module):
+            return False
+    return True
+
+
 def read(kernel: Kernel) -> Optional[Table]:
     found = parse(kernel.nft_list_json(TABLE_FAMILY, TABLE))
-    return _ours(found) if found is not None else None
+    if found is None:
+        return None
+    return replace(_ours(found), after_module=clear_runs_after_module(kernel.nft_list_hooks()))
 
 
 def _sets_mark(expression: object, bit: int) -> bool:
