@@ -205,14 +205,29 @@ def test_a_table_registered_anew_reloads_the_module(lab, kernel):
     assert kernel.accounted() == {'prerouting': 3, 'postrouting': 0}
 
 
-def test_patterns_account_interfaces_created_after_the_commit(lab, kernel):
-    apply_state(kernel, wanted(kernel, config(interfaces=['dyn*'], egress=True)))
+def accounted(kernel, lab, mode: str) -> dict[str, int]:
+    """What the module would have accounted per hook: the stand-in's counters,
+    or in iptables mode the NFLOG rules' (the stand-in target)."""
+    if mode == 'nftables':
+        return kernel.accounted()
+    counts = {}
+    for hook, table, chain in (('prerouting', 'raw', 'VYFLOW_INGRESS'),
+                               ('postrouting', 'mangle', 'VYFLOW_EGRESS')):
+        listing = run('iptables-nft', '-t', table, '-L', chain, '-v', '-x', '-n', netns=lab.r)
+        counts[hook] = sum(int(line.split()[0]) for line in listing.splitlines()[2:]
+                           if 'NFLOG' in line)
+    return counts
+
+
+@pytest.mark.parametrize('mode', ['nftables', 'iptables'])
+def test_patterns_account_interfaces_created_after_the_commit(lab, kernel, mode):
+    apply_state(kernel, wanted(kernel, config(interfaces=['dyn*'], egress=True, capture=mode)))
     lab.add_namespace(lab.b + 'x')
     try:
         lab.peer(lab.b + 'x', 'dyn7', 3)
         assert lab.ping(lab.b + 'x', '10.71.1.2') == 3
         assert lab.ping(lab.a, '10.71.2.2') == 3                   # ra, rb: not matched
-        assert kernel.accounted() == {'prerouting': 3, 'postrouting': 3}
+        assert accounted(kernel, lab, mode) == {'prerouting': 3, 'postrouting': 3}
     finally:
         run('ip', 'netns', 'del', lab.b + 'x', check=False)
 
