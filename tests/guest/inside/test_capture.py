@@ -81,8 +81,11 @@ def test_nftables_capture_without_iptables_policy_untouched_live_changes(
         == {'targets': '0', 'hooks': '17', 'hooks_mark': str(BIT), 'hooks_mark_mask': str(BIT)}
     assert firewall_text(4) == '' and firewall_text(6) == ''            # no iptables rule
     hooks = cmd.out(['nft', 'list', 'hooks'])          # the module runs before our clear chains
-    assert 'vyflow_capture ingress_clear' in hooks and 'ipt_NETFLOW' in hooks, hooks
-    assert nftables.clear_runs_after_module(hooks), hooks
+    if cmd.run(['modprobe', 'nfnetlink_hook'], check=False).returncode == 0:   # 6.12, not 6.1
+        assert 'vyflow_capture ingress_clear' in hooks and 'ipt_NETFLOW' in hooks, hooks
+        assert nftables.clear_runs_after_module(hooks), hooks
+    else:
+        assert hooks == ''                              # the read-back cannot see the order
     assert cmd.run(['iptables', '-t', 'raw', '-A', 'PREROUTING', '-j', 'NETFLOW'],
                    check=False).returncode != 0                          # and none possible
 
