@@ -326,3 +326,22 @@ def test_hook_order_read_back_decides_whether_the_table_must_be_registered_anew(
     table = state_for(nft_config()).capture_table
     assert nftables.must_register(dataclasses.replace(table, after_module=False), table)
     assert not nftables.must_register(table, table)
+
+
+def test_read_back_report_names_what_differs():
+    table = state_for(nft_config()).capture_table
+    other = state_for(nft_config(interfaces=['eth1'], version=5)).capture_table
+    assert nftables.difference(table, other) == (
+        "rules of egress_mark differ; rules of ingress_mark differ; egress_names: desired ['eth0'], "
+        "current ['eth1']; egress_patterns: desired ['ppp*'], current []; ingress_names: desired "
+        "['eth0'], current ['eth1']; ingress_patterns: desired ['ppp*'], current []")
+    assert nftables.difference(table, None).endswith(', current absent')
+    late = dataclasses.replace(table, after_module=False)
+    assert nftables.difference(table, late) == "its clear chains run before the module's hooks"
+    assert mismatches_of(table, late) == [
+        "nft table inet vyflow_capture: its clear chains run before the module's hooks"]
+
+
+def mismatches_of(desired_table, current_table):
+    from vyflow.netflow.state import mismatches
+    return mismatches(SystemState(capture_table=desired_table), SystemState(capture_table=current_table))

@@ -67,11 +67,10 @@ def mismatches(desired: SystemState, current: SystemState) -> list[str]:
             if want[table] != have[table]:
                 problems.append(f'hooks.{family}.{table}: desired {want[table].describe()}, '
                                 f'current {have[table].describe()}')
-    if desired.capture_table != current.capture_table:
-        shown = [table.describe() if table else 'absent'
-                 for table in (desired.capture_table, current.capture_table)]
-        problems.append(f'nft table {nftables.TABLE_FAMILY} {nftables.TABLE}: desired {shown[0]}, '
-                        f'current {shown[1]}')
+    if desired.capture_table != current.capture_table or nftables.must_register(
+            current.capture_table, desired.capture_table):
+        problems.append(f'nft table {nftables.TABLE_FAMILY} {nftables.TABLE}: '
+                        + nftables.difference(desired.capture_table, current.capture_table))
     differ('nft table inet vyflow_export', desired.marks, current.marks)
     if desired.conntrack_events is not None:
         differ('net.netfilter.nf_conntrack_events', desired.conntrack_events,

@@ -218,6 +218,26 @@ def _definition(table: Table) -> list[str]:
     return lines + ['}']
 
 
+def difference(desired: Optional[Table], current: Optional[Table]) -> str:
+    """``desired X, current Y`` for the read-back report, naming what differs."""
+    if desired is None or current is None:
+        shown = [table.describe() if table else 'absent' for table in (desired, current)]
+        return f'desired {shown[0]}, current {shown[1]}'
+    parts = []
+    if desired.layout() != current.layout():
+        parts.append('sets or base chains differ')
+    if not current.after_module:
+        parts.append('its clear chains run before the module\'s hooks')
+    have = {chain.name: chain.rules for chain in current.chains}
+    parts += [f'rules of {chain.name} differ' for chain in desired.chains
+              if chain.name in have and have[chain.name] != chain.rules]
+    for name, wanted in desired.elements:
+        found = current.elements_of(name)
+        if found != wanted:
+            parts.append(f'{name}: desired {sorted(wanted)}, current {sorted(found)}')
+    return '; '.join(parts)
+
+
 def must_register(current: Optional[Table], desired: Optional[Table]) -> bool:
     """Does going from ``current`` to ``desired`` register base chains anew
     (so the module, to stay after our clear chains, must load afterwards)?"""
