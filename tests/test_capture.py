@@ -17,7 +17,7 @@ from test_flow_verify import (BASIC, BASE, HOST, NF, definitions, errors_of, fac
                               flow, only_error, warnings_of)
 from vyflow.base import ConfigWarning
 from vyflow.netflow import checks, desired
-from vyflow.netflow.capture import iptables, nftables, patterns
+from vyflow.netflow.capture import iptables, nftables, nftread, patterns
 from vyflow.netflow.capture import status as capture_status
 from vyflow.netflow.facts import SystemFacts
 from vyflow.netflow.features import (DEBIAN_12_FEATURES, ModuleInfo, assumed_debian,
@@ -234,7 +234,7 @@ def listing_of(table: nftables.Table) -> str:
 
 def test_a_listing_of_our_table_reads_back_as_we_would_write_it():
     table = state_for(nft_config(version=5, capture_mark_bit=3)).capture_table
-    found = nftables._ours(nftables.parse(listing_of(table)))
+    found = nftread.ours(nftread.parse(listing_of(table)))
     assert found == table
     assert [rule.text for chain in found.chains for rule in chain.rules] == \
         [rule.text for chain in table.chains for rule in chain.rules]   # so a snapshot restores
@@ -245,7 +245,7 @@ def test_a_foreign_shaped_table_is_read_as_it_is():
     broken = json.loads(listing_of(table))
     broken['nftables'] = [item for item in broken['nftables']
                           if item.get('rule', {}).get('comment') != nftables.CLEAR]
-    found = nftables._ours(nftables.parse(json.dumps(broken)))
+    found = nftread.ours(nftread.parse(json.dumps(broken)))
     assert found != table and not nftables.must_register(found, table)
 
 
@@ -258,9 +258,9 @@ def test_foreign_rules_setting_our_bit_are_found():
         {'rule': {'family': 'inet', 'table': nftables.TABLE, 'chain': 'ingress_mark', 'handle': 1,
                   'expr': [{'mangle': {'key': {'meta': {'key': 'mark'}}, 'value': 2147483648}}]}}]}
     text = json.dumps(ruleset)
-    assert nftables.foreign_mark_users(text, 0x80000000) == ['table inet fw chain pre handle 4']
-    assert nftables.foreign_mark_users(text, 0x10) == ['table ip nat chain post handle 9']
-    assert nftables.foreign_mark_users(text, 0x2) == []
+    assert nftread.foreign_mark_users(text, 0x80000000) == ['table inet fw chain pre handle 4']
+    assert nftread.foreign_mark_users(text, 0x10) == ['table ip nat chain post handle 9']
+    assert nftread.foreign_mark_users(text, 0x2) == []
 
 
 # ---- patterns and status ------------------------------------------------------------------------
@@ -320,9 +320,9 @@ def test_hook_order_read_back_decides_whether_the_table_must_be_registered_anew(
     ours = '+2147483647 chain inet vyflow_capture ingress_clear [nf_tables]'
     right = HOOKS_LISTING.replace('FIRST', module).replace('SECOND', ours)
     wrong = HOOKS_LISTING.replace('FIRST', ours).replace('SECOND', module)
-    assert nftables.clear_runs_after_module(right)
-    assert not nftables.clear_runs_after_module(wrong)
-    assert nftables.clear_runs_after_module('') and nftables.clear_runs_after_module(None)
+    assert nftread.clear_runs_after_module(right)
+    assert not nftread.clear_runs_after_module(wrong)
+    assert nftread.clear_runs_after_module('') and nftread.clear_runs_after_module(None)
     table = state_for(nft_config()).capture_table
     assert nftables.must_register(dataclasses.replace(table, after_module=False), table)
     assert not nftables.must_register(table, table)

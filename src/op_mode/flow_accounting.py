@@ -17,7 +17,7 @@ from vyflow.config import Config, RunEnvironment
 from vyflow.definitions.model import Definitions
 from vyflow.errors import DataUnavailable, UnconfiguredSubsystem
 from vyflow.netflow import flowview, links, metrics, model, status
-from vyflow.netflow.capture import nftables, patterns
+from vyflow.netflow.capture import nftables, nftread, patterns
 from vyflow.netflow.capture import status as capture_status
 from vyflow.netflow.kernel import Kernel
 from vyflow.netflow.procflows import top_flows
@@ -56,7 +56,7 @@ def _status(environment: RunEnvironment) -> dict:
     samples = environment.paths.run_dir / 'collector-samples.json'
     previous = json.loads(read_text(samples) or '{}')
     module = kernel.module_info()
-    table = nftables.read(kernel) if config.capture == nftables.NAME else None
+    table = nftread.read(kernel) if config.capture == nftables.NAME else None
     capture = capture_status.build(config, module, kernel.read_settings(), table)
     present = [name for _, name in socket.if_nameindex()]
     watched = set(patterns.names(config.interfaces)) | set(patterns.expand(config.interfaces, present))

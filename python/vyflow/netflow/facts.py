@@ -80,6 +80,6 @@ def gather(kernel: Kernel, need_flowtables: bool, mark_bit: Optional[int] = None
     if need_flowtables and not kernel.dry_run:
         facts.offloaded = kernel.flowtable_devices()
     if mark_bit is not None and not kernel.dry_run:
-        from vyflow.netflow.capture.nftables import foreign_mark_users
+        from vyflow.netflow.capture.nftread import foreign_mark_users
         facts.mark_users = foreign_mark_users(kernel.nft_ruleset_json(), 1 << mark_bit)
     return facts

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
 from vyflow.netflow import dscp
-from vyflow.netflow.capture import iptables, nftables
+from vyflow.netflow.capture import iptables, nftables, nftread
 from vyflow.netflow.capture.iptables import ABSENT, FAMILIES, TABLES
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def read_current(kernel: Kernel) -> SystemState:
                         remembered=kernel.read_state_file())
     if not kernel.dry_run:
         state.hooks = {family: iptables.read_family(kernel, family) for family in FAMILIES}
-        state.capture_table = nftables.read(kernel)
+        state.capture_table = nftread.read(kernel)
         state.marks = dscp.parse_listing(kernel.nft_list_table(dscp.TABLE_FAMILY, dscp.TABLE))
     return state
 

@@ -17,7 +17,7 @@ from guestlib.collectors import describe, find
 from guestlib.mix import expected_flows, send_mix
 from guestlib.vyflow import firewall_text, our_rules
 from test_vyflow import module_address, vyflow  # noqa: F401 (a fixture)
-from vyflow.netflow.capture import nftables
+from vyflow.netflow.capture import nftread
 
 FA = 'set system flow-accounting'
 NF = 'set system flow-accounting netflow'
@@ -83,7 +83,7 @@ def test_nftables_capture_without_iptables_policy_untouched_live_changes(
     hooks = cmd.out(['nft', 'list', 'hooks'])          # the module runs before our clear chains
     if cmd.run(['modprobe', 'nfnetlink_hook'], check=False).returncode == 0:   # 6.12, not 6.1
         assert 'vyflow_capture ingress_clear' in hooks and 'ipt_NETFLOW' in hooks, hooks
-        assert nftables.clear_runs_after_module(hooks), hooks
+        assert nftread.clear_runs_after_module(hooks), hooks
     else:
         assert hooks == ''                              # the read-back cannot see the order
     assert cmd.run(['iptables', '-t', 'raw', '-A', 'PREROUTING', '-j', 'NETFLOW'],

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from vyflow.netflow.model import FlowConfig
 
 MODES = {iptables.NAME: iptables, nftables.NAME: nftables}
-DEFAULT = iptables.NAME
 LOAD_TIME_PARAMETERS = tuple(iptables.MODULE_PARAMETERS)
 
 

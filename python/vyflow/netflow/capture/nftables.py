@@ -33,28 +33,25 @@ interfaces.
 
 The bit must not be set by any other rule on the system (it would make the
 module account the packet, and our clear chain would remove it); verify
-refuses a bit it sees used by foreign nft rules.
+refuses a bit it sees used by foreign nft rules. Reading the table, the hook
+order and foreign rules back is in capture/nftread.py.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
 from vyflow.netflow.capture import patterns
 
 if TYPE_CHECKING:
-    from vyflow.netflow.kernel import Kernel
     from vyflow.netflow.model import FlowConfig
 
 NAME = 'nftables'
 TABLE_FAMILY, TABLE = 'inet', 'vyflow_capture'
 LAST = 2 ** 31 - 1                     # NF_IP_PRI_LAST, the module's hook priority
 MARK_PRIORITY, CLEAR_PRIORITY = LAST - 1, LAST
-HOOK_PREROUTING, HOOK_POSTROUTING = 1, 16
-HOOKS = HOOK_PREROUTING | HOOK_POSTROUTING
-DEFAULT_MARK_BIT = 31
+HOOKS = 1 | 16                         # PREROUTING | POSTROUTING
 FULL_MASK = 2 ** 32 - 1
 DIRECTIONS = {'ingress': ('prerouting', 'iifname'), 'egress': ('postrouting', 'oifname')}
 
@@ -171,21 +168,21 @@ def wanted(config: FlowConfig) -> Table:
         'egress_names': patterns.names(egress), 'egress_patterns': patterns.only_patterns(egress),
         'export_v4': [f'{c.ip} . {c.port}' for c in config.collectors if c.ip.version == 4],
         'export_v6': [f'{c.ip} . {c.port}' for c in config.collectors if c.ip.version == 6]}
-    return _build(1 << config.capture_mark_bit, config.version == 5, not config.vrf,
+    return build(1 << config.capture_mark_bit, config.version == 5, not config.vrf,
                   {name: frozenset(found) for name, found in elements.items()})
 
 
-def _build(bit: int, ipv4_only: bool, local_only: bool,
+def build(bit: int, ipv4_only: bool, local_only: bool,
            elements: dict[str, frozenset[str]]) -> Table:
     chains = []
     for direction, (hook, _) in DIRECTIONS.items():
         chains.append(Chain(f'{direction}_mark', hook, MARK_PRIORITY,
                             _mark_rules(direction, bit, ipv4_only, local_only)))
         chains.append(Chain(f'{direction}_clear', hook, CLEAR_PRIORITY, (_clear_rule(bit),)))
-    return _table(SETS, chains, elements)
+    return canonical(SETS, chains, elements)
 
 
-def _table(sets, chains, elements: dict[str, frozenset[str]]) -> Table:
+def canonical(sets, chains, elements: dict[str, frozenset[str]]) -> Table:
     """A Table in one canonical order, whatever order nft lists things in."""
     return Table(tuple(sorted(sets, key=lambda spec: spec.name)),
                  tuple(sorted(chains, key=lambda chain: chain.name)),
@@ -280,130 +277,3 @@ def written(current: Optional[Table], desired: Optional[Table]) -> tuple[int, in
     rules = sum(len(chain.rules) for chain in desired.chains if have[chain.name].rules != chain.rules)
     elements = sum(len(current.elements_of(name) ^ after) for name, after in desired.elements)
     return rules, elements
-
-
-# ---- reading the table back -------------------------------------------------------------
-
-
-def _walk(expression: object, sets: set[str], constants: set[int]) -> None:
-    if isinstance(expression, dict):
-        for value in expression.values():
-            _walk(value, sets, constants)
-    elif isinstance(expression, list):
-        for value in expression:
-            _walk(value, sets, constants)
-    elif isinstance(expression, str) and expression.startswith('@'):
-        sets.add(expression[1:])
-    elif isinstance(expression, int) and not isinstance(expression, bool):
-        constants.add(expression)
-
-
-def _element(value: object) -> str:
-    if isinstance(value, dict) and 'concat' in value:
-        return ' . '.join(str(part) for part in value['concat'])
-    if isinstance(value, dict) and 'elem' in value:
-        return _element(value['elem'].get('val'))
-    return str(value)
-
-
-def parse(listing: Optional[str]) -> Optional[Table]:
-    """Our table from ``nft -j list table inet vyflow_capture``; None if absent."""
-    if listing is None:
-        return None
-    sets, elements, chains, rules = [], {}, [], {}
-    for item in json.loads(listing).get('nftables', []):
-        if 'set' in item:
-            found = item['set']
-            kind = found['type']
-            sets.append(SetSpec(found['name'], tuple(kind) if isinstance(kind, list) else (kind,),
-                                'interval' in found.get('flags', [])))
-            elements[found['name']] = frozenset(_element(e) for e in found.get('elem', []))
-        elif 'chain' in item:
-            found = item['chain']
-            chains.append((found['name'], found.get('hook', ''), int(found.get('prio', 0))))
-        elif 'rule' in item:
-            found = item['rule']
-            used, constants = set(), set()
-            _walk(found.get('expr', []), used, constants)
-            rules.setdefault(found['chain'], []).append(
-                Rule(found.get('comment', ''), frozenset(used), frozenset(constants)))
-    return _table(sets, [Chain(name, hook, priority, tuple(rules.get(name, ())))
-                         for name, hook, priority in chains], elements)
-
-
-def _ours(found: Table) -> Table:
-    """The table as we would write it, when ``found`` is one of ours (so a
-    snapshot can be written back exactly); else ``found`` as it is."""
-    comments = {rule.comment for chain in found.chains for rule in chain.rules}
-    mark = found.mark()
-    if mark is None or not {spec.name for spec in SETS} <= {name for name, _ in found.elements}:
-        return found
-    built = _build(mark, IPV4_ONLY in comments, EXPORT_LOCAL in comments, dict(found.elements))
-    return built if built == found else found
-
-
-def clear_runs_after_module(listing: Optional[str]) -> bool:
-    """From ``nft list hooks``: on every hook where both the module's hook and
-    one of our clear chains are registered, does the module's come first?
-    (Equal priorities run in reverse order of registration.) True when the
-    listing says nothing (older nft, no nfnetlink_hook): nothing to doubt."""
-    sections: list[list[str]] = []
-    entries: Optional[list[str]] = None
-    for line in (listing or '').splitlines():
-        words = line.split()
-        if words[:1] == ['hook']:
-            entries = []
-            sections.append(entries)
-        elif not words or words[0] in ('family', '}'):
-            entries = None
-        elif entries is not None:
-            entries.append(' '.join(words[1:]))   # without the priority
-    for entries in sections:
-        ours = [i for i, entry in enumerate(entries)
-                if entry.startswith(f'chain {TABLE_FAMILY} {TABLE} ') and '_clear' in entry]
-        module = [i for i, entry in enumerate(entries)
-                  if '[ipt_NETFLOW]' in entry or entry.startswith('netflow_nf_hook')]
-        if ours and module and min(ours) < max(module):
-            return False
-    return True
-
-
-def read(kernel: Kernel) -> Optional[Table]:
-    found = parse(kernel.nft_list_json(TABLE_FAMILY, TABLE))
-    if found is None:
-        return None
-    return replace(_ours(found), after_module=clear_runs_after_module(kernel.nft_list_hooks()))
-
-
-def _sets_mark(expression: object, bit: int) -> bool:
-    """Does a rule expression set a packet or conntrack mark to a value with ``bit``?"""
-    if isinstance(expression, dict):
-        mangle = expression.get('mangle')
-        if isinstance(mangle, dict):
-            key = mangle.get('key', {})
-            target = (key.get('meta') or key.get('ct') or {}) if isinstance(key, dict) else {}
-            if target.get('key') == 'mark':
-                constants: set[int] = set()
-                _walk(mangle.get('value'), set(), constants)
-                if any(value & bit for value in constants):
-                    return True
-        return any(_sets_mark(value, bit) for value in expression.values())
-    if isinstance(expression, list):
-        return any(_sets_mark(value, bit) for value in expression)
-    return False
-
-
-def foreign_mark_users(ruleset: Optional[str], bit: int) -> list[str]:
-    """Rules outside our table that set ``bit`` in a packet or conntrack mark
-    (``nft -j list ruleset``), as ``table inet filter chain forward handle 7``."""
-    if not ruleset:
-        return []
-    found = []
-    for item in json.loads(ruleset).get('nftables', []):
-        rule = item.get('rule')
-        if not rule or (rule.get('family'), rule.get('table')) == (TABLE_FAMILY, TABLE):
-            continue
-        if _sets_mark(rule.get('expr', []), bit):
-            found.append(f'table {rule.get("family")} {rule.get("table")} chain '
-                         f'{rule.get("chain")} handle {rule.get("handle")}')
-    return found
