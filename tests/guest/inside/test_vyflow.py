@@ -69,10 +69,14 @@ def test_commit_loads_module_with_the_configured_parameters_and_hooks(vyflow, co
     assert sysctls['refresh-rate'] == '10' and sysctls['timeout-rate'] == '5'
     with open(MODPROBE_CONF) as handle:
         assert f'options ipt_NETFLOW protocol=9 destination=127.0.0.1:{nfcapd.port} ' in handle.read()
+    own_export = (f'-d 127.0.0.1/32 -p udp -m udp --dport {nfcapd.port} -m addrtype --src-type '
+                  'LOCAL -j RETURN')                 # the IPv4 collector: not accounted
     for family in (4, 6):
         assert our_rules(family) == [
-            ('POSTROUTING', '-j VYFLOW_EGRESS'), ('PREROUTING', '-j VYFLOW_INGRESS'),
-            ('VYFLOW_EGRESS', '-o vr-h1 -j NETFLOW'), ('VYFLOW_EGRESS', '-o vr-h2 -j NETFLOW'),
+            ('POSTROUTING', '-j VYFLOW_EGRESS'), ('PREROUTING', '-j VYFLOW_INGRESS')] + (
+            [('VYFLOW_EGRESS', own_export)] if family == 4 else []) + [
+            ('VYFLOW_EGRESS', '-o vr-h1 -j NETFLOW'), ('VYFLOW_EGRESS', '-o vr-h2 -j NETFLOW')] + (
+            [('VYFLOW_INGRESS', own_export)] if family == 4 else []) + [
             ('VYFLOW_INGRESS', '-i vr-h1 -j NETFLOW'), ('VYFLOW_INGRESS', '-i vr-h2 -j NETFLOW')]
     again = vyflow.run('commit')
     assert 'No configuration changes to commit' in again.out
