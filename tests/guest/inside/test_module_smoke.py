@@ -9,7 +9,7 @@ import os
 import pytest
 
 from guestlib import cmd, module, traffic
-from guestlib.builds import FULL_TAGS
+from guestlib.builds import ALL_BUILDS, FULL_TAGS, PACKET_COUNTS
 from guestlib.collectors import describe, find
 from guestlib.mix import expected_flows, send_mix
 
@@ -278,4 +278,28 @@ table inet hooks_test {
     module.flush()
     flows = nfcapd.wait_flows(lambda fl: find(fl, **marked), timeout=20)
     got = find(flows, **marked)
-    assert len(got) == 1 and got[0]['packets'] == 3, describe(flows)
+    assert len(got) == 1 and got[0]['bytes'] == 3 * 84, describe(flows)
+
+
+@pytest.mark.smoke
+@pytest.mark.parametrize('module_build', ALL_BUILDS, indirect=True)
+def test_ipfix_packet_counts_reach_the_collector(netflow, topology, collectors, request,
+                                                 module_capabilities):
+    """Each build's IPFIX records carry the packet count the module cached.
+    A build with a known defect (guestlib.builds.KNOWN_DEFECTS) is expected to
+    fail here, strictly: a fixed release makes this test fail until the entry
+    is removed."""
+    if not module_capabilities.exports_packet_counts:
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason=module_capabilities.defects[PACKET_COUNTS]))
+    nfcapd = collectors.nfcapd()
+    netflow.load(protocol=10, destination='127.0.0.1:%d' % nfcapd.port, inactive_timeout=600)
+    netflow.rules.netflow('PREROUTING', table='raw', in_if='vr-h1', families=(4,))
+    sent = traffic.udp(topology.h1.netns, topology.h2.v4, size=50, count=3)
+    key = dict(src=topology.h1.v4, dst=topology.h2.v4, proto=17, sport=sent['sport'])
+    module.wait_cached(packets=3, **key)
+    module.flush()
+    flows = nfcapd.wait_flows(lambda fl: find(fl, **key), timeout=20)
+    got = find(flows, **key)
+    assert len(got) == 1 and got[0]['bytes'] == 3 * (20 + 8 + 50), describe(flows)
+    assert got[0]['packets'] == 3, describe(flows)
