@@ -103,4 +103,4 @@ def describe(platform, build, capabilities, port):
         'tests/fixtures/ipt-netflow/README.txt); h1->h2 ping x3 (IPv4) and x2 (IPv6), TCP\n'
         '10000 B echoed, UDP 2 x 40 B over IPv6; h3 (VLAN 100)->h2 ping x2; then the\n'
         'other files.  Nothing was edited.\n'
-        % (debian, release, build, capabilities.version, capabilities.path, port))
+        % (debian, release, build, capabilities.version, module.module_file(), port))
