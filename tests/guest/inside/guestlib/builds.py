@@ -40,6 +40,16 @@ FULL_TAGS = ['aggr', 'dir', 'llist', 'mac', 'nel', 'promisc+mpls', 'samp-h', 'sn
 FORK_TAGS = FULL_TAGS
 HOOKS_PARAMETERS = ('hooks', 'hooks_mark', 'hooks_mark_mask')
 
+# Defects of a released module version that tests must know about
+# (version -> {defect: what goes wrong}); guestlib reads the version from the .ko.
+PACKET_COUNTS = 'packet_counts'
+KNOWN_DEFECTS = {
+    '2.8.0': {PACKET_COUNTS: 'the fork 2.8.0 exports every v9/IPFIX packet count as 0: its '
+              'template declares IN_PKTS/packetDeltaCount 4 bytes long, but the record '
+              'writer stores an 8-byte big-endian value there, so the field holds the '
+              'high 32 bits and octetDeltaCount overwrites the low ones (v5 is right)'},
+}
+
 
 # The guest platforms of tests/guest/run --platform: the root and kernel booted
 # (Debian 12's 6.1 over the host's root, or Debian 13's 6.12 over the root
@@ -119,7 +129,8 @@ class Build:
 
     .name, .path (None when the variant is unavailable; .reason says why),
     .version ('2.6', '2.8.0'), .parameters (set of parameter names),
-    .has_hooks (hooks mode: the fork 2.8+), .has_targets (targets=: 2.7+).
+    .has_hooks (hooks mode: the fork 2.8+), .has_targets (targets=: 2.7+),
+    .defects / .exports_packet_counts (KNOWN_DEFECTS of its version).
     """
 
     def __init__(self, name, debian_file=None):
@@ -145,11 +156,22 @@ class Build:
     def has_targets(self):
         return 'targets' in self.parameters
 
+    @property
+    def defects(self):
+        """{defect: explanation} known for this build's version (KNOWN_DEFECTS)."""
+        return KNOWN_DEFECTS.get(self.version, {})
+
+    @property
+    def exports_packet_counts(self):
+        """False where v9/IPFIX records carry a wrong packet count."""
+        return PACKET_COUNTS not in self.defects
+
     def describe(self):
         if not self.path:
             return '%s: unavailable (%s)' % (self.name, self.reason)
         capabilities = [c for c, present in (('hooks', self.has_hooks),
                                               ('targets', self.has_targets)) if present]
+        capabilities += ['defect: %s' % name for name in sorted(self.defects)]
         return '%s: %s %s%s' % (self.name, self.version or '?', self.path,
                                 ' [%s]' % ' '.join(capabilities) if capabilities else '')
 
