@@ -99,6 +99,7 @@ install: $(BUILD)/definitions.json
 	sed -e 's|/usr/bin/vyflow|$(BINDIR)/vyflow|' data/vyflow-boot.service \
 	    > $(DESTDIR)$(SYSTEMDUNITDIR)/vyflow-boot.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vyflow-boot.service
+	install -m 0644 data/vyflow-history.service $(DESTDIR)$(SYSTEMDUNITDIR)/vyflow-history.service
 
 # ---- Debian package ---------------------------------------------------------
 # Built from a copy of the tree (so debian/rules clean never touches this

@@ -12,6 +12,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
+from vyflow.history import settings as history_settings
+
 if TYPE_CHECKING:
     from vyflow.config import Config
 
@@ -79,6 +81,7 @@ class FlowConfig:
     capture: str = 'iptables'
     capture_mark_bit: int = 31
     capture_mark_bit_set: bool = False
+    history: Optional[history_settings.HistoryConfig] = None  # issue 16: on-box history
 
 
 def _int(value: Optional[str]) -> Optional[int]:
@@ -131,6 +134,9 @@ def from_dict(data: dict, explicit: dict) -> FlowConfig:
     config.snmp_rules = {prefix: _int(rule.get('base'))
                          for prefix, rule in netflow.get('snmp_index_rule', {}).items()}
     config.dscp = netflow.get('dscp')
+    # issue 16: recursive defaults fill an absent history node; only a set one counts
+    if 'history' in explicit_netflow:
+        config.history = history_settings.from_dict(netflow['history'])
     return config
 
 

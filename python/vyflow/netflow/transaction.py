@@ -49,6 +49,8 @@ class ApplyReport:
             parts.append('export DSCP marking updated')
         if 'file:modprobe' in ids:
             parts.append('modprobe.d updated')
+        parts += [step.description.split(':')[0] for step in self.steps  # issue 16
+                  if step.kind == 'history']
         return 'flow-accounting: ' + '; '.join(parts or ['settings updated'])
 
     def plan_text(self, reason: str) -> str:
@@ -91,7 +93,7 @@ def _restorable(snapshot: SystemState) -> SystemState:
     if snapshot.settings.get('destination', '') != '' or 'sndbuf' not in snapshot.settings:
         return snapshot
     settings = {k: v for k, v in snapshot.settings.items() if k != 'sndbuf'}
-    return replace(snapshot, settings=settings)
+    return replace(snapshot, settings=settings)  # every other field (history too) kept
 
 
 def restore(kernel: Kernel, snapshot: SystemState) -> list[str]:
