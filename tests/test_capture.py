@@ -20,12 +20,14 @@ from vyflow.netflow import checks, desired
 from vyflow.netflow.capture import iptables, nftables, nftread, patterns
 from vyflow.netflow.capture import status as capture_status
 from vyflow.netflow.facts import SystemFacts
-from vyflow.netflow.features import (DEBIAN_12_FEATURES, ModuleInfo, assumed_debian,
-                                     features_from_parameters, parse_modinfo,
+from vyflow.netflow.features import (DEBIAN_12_FEATURES, HOOKS_PARAMETERS, ModuleInfo,
+                                     assumed_debian, features_from_parameters, parse_modinfo,
                                      version_from_stat_line)
+from vyflow.netflow.kernel import Kernel
 from vyflow.netflow.model import Collector, FlowConfig
 from vyflow.netflow.plan import plan
 from vyflow.netflow.state import SystemState
+from vyflow.paths import Paths
 
 FIXTURES = PROJECT_ROOT / 'tests' / 'fixtures' / 'ipt-netflow'
 TEMPLATES = PROJECT_ROOT / 'templates'
@@ -56,6 +58,24 @@ def test_fork_build_has_hooks_mode_by_its_parameters():
     # the parameters decide, not the version: a 2.8.0 without hooks_mark is no hooks build
     assert not ModuleInfo(True, True, frozenset(), 'loaded', '2.8.0',
                           FORK.parameters - {'hooks_mark'}).hooks_mode
+
+
+def test_the_real_2_8_0_build_read_as_installed_and_as_loaded(tmp_path):
+    """The fork built for Debian 13's 6.12 (captured by the guest platforms)."""
+    captured = FIXTURES / 'fork-6.12'
+    found = parse_modinfo((captured / 'modinfo.txt').read_text())
+    assert found.version == '2.8.0' and HOOKS_PARAMETERS <= found.parameters
+    assert features_from_parameters(found.parameters) == frozenset({'samp', 'snmp', 'aggr', 'nel'})
+    parameters = tmp_path / 'sys/module/ipt_NETFLOW/parameters'
+    parameters.mkdir(parents=True)
+    for line in (captured / 'sys-module-parameters.txt').read_text().splitlines():
+        name, _, value = line.partition('=')
+        (parameters / name).write_text(value + '\n')
+    (tmp_path / 'proc/net/stat').mkdir(parents=True)
+    (tmp_path / 'proc/net/stat/ipt_netflow').write_text((captured / 'stat-idle-ipfix.txt').read_text())
+    loaded = Kernel(Paths(tmp_path)).module_info()
+    assert (loaded.version, loaded.loaded, loaded.hooks, loaded.hooks_mode) == ('2.8.0', True, 0, True)
+    assert loaded.has('samp-h') and loaded.capture_modes() == ['iptables', 'nftables']
 
 
 def test_a_dry_run_without_a_module_assumes_debian_12_and_says_so():
