@@ -23,7 +23,7 @@ from vyflow.netflow.facts import SystemFacts
 from vyflow.netflow.features import (DEBIAN_12_FEATURES, HOOKS_PARAMETERS, ModuleInfo,
                                      assumed_debian, features_from_parameters, parse_modinfo,
                                      version_from_stat_line)
-from vyflow.netflow.kernel import Kernel
+from vyflow.netflow.kernel import Kernel, read_module_file
 from vyflow.netflow.model import Collector, FlowConfig
 from vyflow.netflow.plan import plan
 from vyflow.netflow.state import SystemState
@@ -365,3 +365,17 @@ def test_read_back_report_names_what_differs():
 def mismatches_of(desired_table, current_table):
     from vyflow.netflow.state import mismatches
     return mismatches(SystemState(capture_table=desired_table), SystemState(capture_table=current_table))
+
+
+@pytest.mark.parametrize('suffix', ['', '.xz', '.gz'])
+def test_the_hash_sampler_tag_is_found_in_compressed_modules_too(tmp_path, suffix):
+    import gzip
+    import lzma
+    content = b'\x7fELF\x00 samp-h\x00 snmp\x00'
+    packed = {'': content, '.xz': lzma.compress(content), '.gz': gzip.compress(content)}[suffix]
+    path = tmp_path / f'ipt_NETFLOW.ko{suffix}'
+    path.write_bytes(packed)
+    assert read_module_file(path) == content
+    assert features_from_parameters(frozenset({'sampler'}), read_module_file(path)) == {'samp', 'samp-h'}
+    (tmp_path / 'broken.ko.xz').write_bytes(b'not xz')
+    assert read_module_file(tmp_path / 'broken.ko.xz') == b''

@@ -56,6 +56,19 @@ READ_FROM_SYSFS = {'sndbuf', 'engine_id'}
 LOAD_TIME_ONLY = {'targets', 'hooks', 'hooks_mark', 'hooks_mark_mask'}
 
 
+def read_module_file(path: Path) -> bytes:
+    """A module's bytes, uncompressed: Debian 13 installs DKMS modules as .ko.xz."""
+    import gzip
+    import lzma
+    try:
+        data = path.read_bytes()
+        if path.suffix == '.xz':
+            return lzma.decompress(data)
+        return gzip.decompress(data) if path.suffix == '.gz' else data
+    except (OSError, EOFError, lzma.LZMAError, gzip.BadGzipFile):
+        return b''   # the hash-sampler tag is then unknown; nothing else depends on it
+
+
 class Kernel:
     """System access for one root; ``dry_run`` refuses every change.
     ``command_prefix`` runs commands elsewhere, e.g. ``ip netns exec NS``."""
@@ -128,10 +141,7 @@ class Kernel:
         found = parse_modinfo(result.stdout)
         if result.returncode != 0 or not found.filename:
             return None
-        try:
-            module_file = Path(found.filename).read_bytes()
-        except OSError:
-            module_file = b''
+        module_file = read_module_file(Path(found.filename))
         return ModuleInfo(True, False, features_from_parameters(found.parameters, module_file),
                           'modinfo', found.version, found.parameters)
 
