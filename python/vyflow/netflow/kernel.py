@@ -69,6 +69,17 @@ def read_module_file(path: Path) -> bytes:
         return b''   # the hash-sampler tag is then unknown; nothing else depends on it
 
 
+def _read_kernel_file(path: Path) -> Optional[str]:
+    """A /proc or /sys file, or None when absent. These are the kernel's,
+    reached through its own links (/proc/net is /proc/self/net), so they are
+    read as they are; the files vyflow keeps go through atomicfile."""
+    try:
+        with open(path, encoding='utf-8', errors='replace') as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
 class Kernel:
     """System access for one root; ``dry_run`` refuses every change.
     ``command_prefix`` runs commands elsewhere, e.g. ``ip netns exec NS``."""
@@ -130,8 +141,8 @@ class Kernel:
         """Version, features and capabilities of the loaded or installed
         module, read from the module itself; None if neither."""
         if self.stat_file.exists():
-            first = (read_text(self.stat_file) or '').split('\n', 1)[0]
-            hooks = read_text(self.params_dir / 'hooks')
+            first = (_read_kernel_file(self.stat_file) or '').split('\n', 1)[0]
+            hooks = _read_kernel_file(self.params_dir / 'hooks')
             return ModuleInfo(True, True, tags_from_stat_line(first), 'loaded',
                               version_from_stat_line(first), self.module_parameter_names(),
                               int(hooks) if hooks and hooks.strip().isdigit() else None)
@@ -200,10 +211,10 @@ class Kernel:
         if text is None:
             remove_durable(self.modprobe_conf)
         else:
-            write_atomic(self.modprobe_conf, text)
+            write_atomic(self.modprobe_conf, text, mode=0o644)  # as every modprobe.d file
 
     def read_conntrack_events(self) -> Optional[str]:
-        text = read_text(self.conntrack_events_file)
+        text = _read_kernel_file(self.conntrack_events_file)
         return text.strip() if text is not None else None
 
     def write_conntrack_events(self, value: str) -> None:
@@ -215,7 +226,7 @@ class Kernel:
                              f'{exc.strerror}') from None
 
     def wmem_default(self) -> Optional[str]:
-        text = read_text(self.wmem_default_file)
+        text = _read_kernel_file(self.wmem_default_file)
         return text.strip() if text else None
 
     def read_state_file(self) -> dict:
@@ -306,10 +317,10 @@ class Kernel:
     # ---- /proc status --------------------------------------------------------------
 
     def read_stat(self) -> Optional[str]:
-        return read_text(self.stat_file)
+        return _read_kernel_file(self.stat_file)
 
     def read_snmp(self) -> Optional[str]:
-        return read_text(self.snmp_file)
+        return _read_kernel_file(self.snmp_file)
 
     def flush(self, level: int) -> None:
         """net.netflow.flush: 1 exports the cache now, 2 also zeroes counters."""
