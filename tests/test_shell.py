@@ -103,7 +103,7 @@ def test_commit_confirm_confirm_and_rollback_in_the_shell(terminal, cli):
     for line in ('set service alpha port 83', 'commit-confirm 5', 'confirm'):
         terminal.type(line)
         terminal.keys('Enter')
-    terminal.wait_for('Confirmed: the revert timer was stopped')
+    terminal.wait_for('Confirmed: the configuration is kept')
     terminal.type('compare 0 1')
     terminal.keys('Enter')
     terminal.wait_for('+ port "83"')

@@ -27,7 +27,8 @@ from vyflow.safepath import (OPERATOR, OPERATOR_IN_ROOT, OWN, Policy, directory,
 from vyflow.text import shown
 
 __all__ = ['OPERATOR', 'OPERATOR_IN_ROOT', 'OWN', 'Policy', 'MAX_FILE_BYTES', 'FILE_MODE',
-           'PRIVATE_MODE', 'read_bytes', 'read_text', 'write_atomic', 'create_exclusive',
+           'PRIVATE_MODE', 'read_bytes', 'read_text', 'write_atomic', 'StagedWrite',
+           'stale_temps', 'create_exclusive',
            'remove_durable', 'list_directory', 'ensure_directory', 'open_for_append', 'open_lock']
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -132,6 +133,70 @@ def _written_temp(dir_fd: int, path: Path, data: bytes, mode: int) -> str:
         raise
     os.close(fd)
     return temp
+
+
+class StagedWrite:
+    """A new version of ``path`` written and fsynced under a temp name in the
+    same (checked) directory, not yet in place: ``commit`` renames it over
+    ``path``, ``abandon`` removes it. A commit stages every file it will
+    record before it changes the system, so a full or read-only disk stops it
+    while nothing has changed yet, and the renames left after the apply need
+    no space. The directory stays open from staging to commit, so the rename
+    lands in the directory that was checked."""
+
+    def __init__(self, path: Path, data: bytes | str, mode: int = FILE_MODE,
+                 policy: Policy = OWN):
+        if isinstance(data, str):
+            data = data.encode('utf-8')
+        self.path = path
+        with directory(path.parent, policy, create=policy.create_directories) as dir_fd:
+            if dir_fd is None:
+                raise FileNotFoundError(errno.ENOENT, 'no such directory', str(path.parent))
+            _refuse_non_regular(dir_fd, path)
+            self._dir_fd: Optional[int] = os.dup(dir_fd)
+        try:
+            self.temp = _written_temp(self._dir_fd, path, data, mode)
+        except BaseException:
+            self._close()
+            raise
+
+    def commit(self) -> None:
+        """Put the staged file in place, durably."""
+        if self._dir_fd is None:
+            raise RuntimeError(f'{self.path}: staged write already ended')
+        try:
+            os.rename(self.temp, self.path.name, src_dir_fd=self._dir_fd, dst_dir_fd=self._dir_fd)
+        except BaseException:
+            self.abandon()
+            raise
+        try:
+            os.fsync(self._dir_fd)
+        finally:
+            self._close()
+
+    def abandon(self) -> None:
+        """Remove the staged file (nothing happens once committed)."""
+        if self._dir_fd is None:
+            return
+        try:
+            os.unlink(self.temp, dir_fd=self._dir_fd)
+        except FileNotFoundError:
+            pass
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        if self._dir_fd is not None:
+            os.close(self._dir_fd)
+            self._dir_fd = None
+
+
+def stale_temps(path: Path, name_prefix: str, policy: Policy = OWN) -> list[Path]:
+    """Temp files that staged writes of files named ``name_prefix…`` in
+    directory ``path`` left behind when their process was killed (only
+    meaningful under the lock that serialises those writes)."""
+    return [path / name for name in list_directory(path, policy)
+            if name.startswith(f'.{name_prefix}') and name.endswith('.tmp')]
 
 
 @_naming_the_path

@@ -130,3 +130,24 @@ class ConfigErrors(ConfigError):
     def __init__(self, errors: list[ConfigError]):
         super().__init__('\n'.join(str(error) for error in errors))
         self.errors = errors
+
+
+class DamagedFileError(VyflowError):
+    """A file vyflow keeps cannot be read (truncated, not UTF-8, bad gzip or
+    JSON, wrong types): the message names it, says why, and what to do."""
+
+    def __init__(self, path: object, reason: str, remedy: str):
+        super().__init__(f'{path} is damaged ({reason}): {remedy}')
+        self.path = path
+        self.reason = reason
+        self.remedy = remedy
+
+
+class StorageError(VyflowError):
+    """A file could not be written (disk full, read-only filesystem, ...):
+    make room or make it writable, and run the command again."""
+
+
+class ConfirmExpiredError(VyflowError):
+    """A commit-confirm was not confirmed in time and has just been reverted,
+    so the commit asked for was not made: review the changes and commit again."""

@@ -29,6 +29,9 @@ def show_commit(environment: RunEnvironment, raw: bool):
         return 'No commits have been recorded yet.'
     lines = []
     for row in data:
+        if 'damaged' in row:  # a revision file that cannot be read: shown, never used
+            lines.append(f'{row["revision"]:<4} DAMAGED  {row["damaged"]}')
+            continue
         when = datetime.datetime.fromtimestamp(row['timestamp']).strftime('%Y-%m-%d %H:%M:%S')
         lines.append(f'{row["revision"]:<4} {when}  by {shown(row["user"])}  '
                      f'via {shown(row["via"])}')

@@ -23,7 +23,8 @@ class Context:
     """Paths, resources and loaded definitions for one invocation."""
 
     paths: Paths
-    dry_run: bool = False
+    dry_run: bool = False       # system changes are only planned (--dry-run, or a sandbox root)
+    recording: bool = True      # commits are recorded (False only with --dry-run)
     out: TextIO = field(default_factory=lambda: sys.stdout)
     err: TextIO = field(default_factory=lambda: sys.stderr)
 
@@ -57,6 +58,8 @@ class Context:
         """Send vyflow's log (internal errors, commit-confirm reverts) to the
         log file under the root; opened only when something is written."""
         from vyflow.logfile import log_to
+        if not self.recording and not self.paths.log_file.parent.is_dir():
+            return  # a dry run creates nothing, not even the log directory
         log_to(self.paths.log_file)
 
     def engine(self) -> CommitEngine:
@@ -65,7 +68,8 @@ class Context:
         from vyflow.config import RunEnvironment
         self.open_log()
         environment = RunEnvironment(self.paths, self.resources, self.dry_run)
-        return CommitEngine(environment, self.definitions, self.out, self.user)
+        return CommitEngine(environment, self.definitions, self.out, self.user,
+                            record=self.recording)
 
     def say(self, text: str) -> None:
         """Print ``text``; control characters other than newline and tab

@@ -29,6 +29,10 @@ COMMANDS = {
     '_complete': 'complete',
 }
 
+# Commands that never restart a missing commit-confirm timer (the timer itself,
+# and completion, which runs on every Tab).
+UNMANAGED = ('_confirm-timer', '_complete')
+
 USAGE = """usage: vyflow [--root DIR] [--dry-run] [COMMAND [ARGS...]]
 
 Configure mode:  set PATH [VALUE] | delete PATH [VALUE] | show [PATH] | compare [N [M]]
@@ -109,6 +113,9 @@ def dispatch(context: Context, words: Sequence[str]) -> int:
     if module_name is None:
         context.warn(f'vyflow: unknown command {quoted(words[0])}\n{USAGE}')
         return 2
+    if context.recording and words[0] not in UNMANAGED and context.paths.confirm_state.exists():
+        from vyflow.commit.timer import resume  # a commit-confirm without its timer
+        context.warn(resume(context.paths) or '')
     module = importlib.import_module(f'vyflow.cli.commands.{module_name}')
     try:
         return module.run(context, words[0], list(words[1:]))
@@ -129,7 +136,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         paths = Paths.from_root(root)
         # A sandbox root has no kernel of its own: commits there only plan.
-        context = Context(paths, dry_run=dry_run or paths.sandboxed)
+        context = Context(paths, dry_run=dry_run or paths.sandboxed, recording=not dry_run)
         if not words:
             from vyflow.cli.shell import Shell
             return Shell(context).loop()

@@ -77,9 +77,9 @@ def gather(kernel: Kernel, need_flowtables: bool, mark_bit: Optional[int] = None
     bit, to find foreign rules that set it."""
     facts = SystemFacts(interfaces_from_ip_json(kernel.addresses()),
                         kernel.module_or_assumed(), dry_run=kernel.dry_run)
-    if need_flowtables and not kernel.dry_run:
+    if need_flowtables and kernel.reads_system:   # read-only: a dry run checks it too
         facts.offloaded = kernel.flowtable_devices()
-    if mark_bit is not None and not kernel.dry_run:
+    if mark_bit is not None and kernel.reads_system:   # read-only, as above
         from vyflow.netflow.capture.nftread import foreign_mark_users
         facts.mark_users = foreign_mark_users(kernel.nft_ruleset_json(), 1 << mark_bit)
     return facts

@@ -63,6 +63,7 @@ class FlowConfig:
     version: int = 9
     collectors: list[Collector] = field(default_factory=list)
     engine_id: Optional[int] = None
+    engine_type: Optional[int] = None   # only from the v5 spelling TYPE:ID
     max_flows: Optional[int] = None
     sampling_rate: Optional[int] = None
     sampling_mode: str = 'random'
@@ -113,7 +114,11 @@ def from_dict(data: dict, explicit: dict) -> FlowConfig:
         Collector(address, int(server['port']), server.get('source_address'),
                   server.get('source_interface'))
         for address, server in netflow.get('server', {}).items()]
-    config.engine_id = _int(netflow.get('engine_id'))
+    engine = netflow.get('engine_id')
+    if engine is not None and ':' in engine:
+        config.engine_type, config.engine_id = (int(part) for part in engine.split(':'))
+    else:
+        config.engine_id = _int(engine)
     config.max_flows = _int(netflow.get('max_flows'))
     config.sampling_rate = _int(netflow.get('sampling_rate'))
     config.sampling_mode = netflow['sampling_mode']

@@ -126,11 +126,12 @@ def _file_step(text: Optional[str]) -> Step:
     return Step('file:modprobe', f'{action} /etc/modprobe.d/ipt_NETFLOW.conf', 'modprobe-conf', text)
 
 
-def _dscp_step(marks: Optional[frozenset]) -> Step:
+def _dscp_step(marks: dscp.Marks) -> Step:
     if marks is None:
         return Step('dscp', 'remove nft table inet vyflow_export', 'dscp', None)
-    values = ', '.join(f'{address} port {port} dscp {value}' for _, address, port, value in sorted(marks))
-    return Step('dscp', f'nft: mark export packets ({values})', 'dscp', marks)
+    if isinstance(marks, dscp.Unrecognised):
+        return Step('dscp', 'nft: put table inet vyflow_export back as it was', 'dscp', marks)
+    return Step('dscp', f'nft: mark export packets ({dscp.describe(marks)})', 'dscp', marks)
 
 
 def _remember_step(current: SystemState, desired: SystemState) -> list[Step]:

@@ -27,8 +27,8 @@ class SystemState:
     settings: dict[str, str] = field(default_factory=dict)     # managed ones only when desired
     modprobe_conf: Optional[str] = None
     hooks: dict[str, dict] = field(default_factory=dict)        # family -> table -> ChainState
-    capture_table: Optional[nftables.Table] = None               # nft capture; None: no table
-    marks: Optional[frozenset] = None                            # DSCP marks; None: no table
+    capture_table: nftables.Table | None = None                  # nft capture; None: no table
+    marks: dscp.Marks = None                                     # DSCP marks; None: no table
     conntrack_events: Optional[str] = None                       # None in desired: unmanaged
     remembered: dict = field(default_factory=dict)               # our state file (values to restore)
     history: Optional[CollectorSpec] = None                      # issue 16: None: no collector
@@ -38,8 +38,9 @@ class SystemState:
 
 
 def read_current(kernel: Kernel) -> SystemState:
-    """What the system holds now. In dry run no command runs: our hooks and
-    nft table are taken as absent."""
+    """What the system holds now, read-only, so a dry run plans exactly what a
+    commit would do. A sandbox root has no firewall of its own: there our
+    hooks and nft table are taken as absent."""
     loaded = kernel.module_loaded()
     state = SystemState(module_loaded=loaded,
                         settings=kernel.read_settings() if loaded else {},
@@ -47,10 +48,11 @@ def read_current(kernel: Kernel) -> SystemState:
                         conntrack_events=kernel.read_conntrack_events(),
                         remembered=kernel.read_state_file(),
                         history=history_service.read_current(kernel, HistoryPaths(kernel.paths)))
-    if not kernel.dry_run:
+    if kernel.reads_system:   # read-only: a dry run on a real system plans from it too
         state.hooks = {family: iptables.read_family(kernel, family) for family in FAMILIES}
         state.capture_table = nftread.read(kernel)
-        state.marks = dscp.parse_listing(kernel.nft_list_table(dscp.TABLE_FAMILY, dscp.TABLE))
+        state.marks = dscp.parse_listing(kernel.nft_list_table(dscp.TABLE_FAMILY, dscp.TABLE,
+                                                                 numeric=True))
     return state
 
 
@@ -76,7 +78,9 @@ def mismatches(desired: SystemState, current: SystemState) -> list[str]:
             current.capture_table, desired.capture_table):
         problems.append(f'nft table {nftables.TABLE_FAMILY} {nftables.TABLE}: '
                         + nftables.difference(desired.capture_table, current.capture_table))
-    differ('nft table inet vyflow_export', desired.marks, current.marks)
+    if desired.marks != current.marks:
+        problems.append(f'nft table inet vyflow_export: desired {dscp.describe(desired.marks)}, '
+                        f'current {dscp.describe(current.marks)}')
     if desired.conntrack_events is not None:
         differ('net.netfilter.nf_conntrack_events', desired.conntrack_events,
                current.conntrack_events)

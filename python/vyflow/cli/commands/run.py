@@ -10,11 +10,12 @@ runs as a subprocess with an argument list. ``--json`` anywhere selects raw
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Optional
 
 from vyflow.cli.context import Context
-from vyflow.errors import IncorrectValue
+from vyflow.errors import IncorrectValue, VyflowError
 from vyflow.paths import read_compiled
 
 
@@ -89,8 +90,21 @@ def expand(command: OpCommand, context: Context) -> list[str]:
 
 
 def execute(context: Context, words: list[str]) -> int:
+    """Run an operational command; with ``--json`` even its error is JSON
+    (an ``{"error": …}`` object on stdout, and the error's exit code)."""
     raw = '--json' in words
     words = [w for w in words if w != '--json']
+    if not raw:
+        return _execute(context, words, raw)
+    try:
+        return _execute(context, words, raw)
+    except VyflowError as exc:
+        from vyflow.opmode import error_object
+        context.say(json.dumps(error_object(exc), indent=2))
+        return exc.exit_code
+
+
+def _execute(context: Context, words: list[str], raw: bool) -> int:
     tree = load_op_tree(context)
     command = resolve(tree, words)
     if command is None:
