@@ -2,10 +2,14 @@
 #
 #   make            compile the definitions into build/ (fails with file:line on a bad one)
 #   make run        set up the dependencies and open the vyflow shell on a demo root
-#   make test       every test: unit, namespace, terminal, guest kernel, package
+#   make test       every test: unit, namespace, terminal, package (Debian 12 and 13 roots),
+#                   and the guest platform matrix (whole guest suite on GUEST_FULL,
+#                   the smoke set on debian12/debian13/fork-6.1/fork-6.12 otherwise)
+#   make test-guest GUEST_FULL=debian13   the matrix with another platform run whole
+#   make test-guest-platform PLATFORM=fork-6.12   everything on one platform only
 #   make deb        build the Debian package (dpkg-buildpackage -us -uc -b) into build/deb/
 #   make install    install under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local by default)
-#   make test-package  the .deb in a clean Debian 12 root: install, use, purge
+#   make test-package  the .deb in clean Debian 12 and 13 roots: install, use, purge
 #   make reference  regenerate the README's configuration reference (also done by make)
 
 PYTHON ?= /usr/bin/python3
@@ -17,7 +21,8 @@ DEFINITIONS := $(wildcard interface-definitions/*.xml.in interface-definitions/i
                  interface-definitions/include/*/*.xml.i op-mode-definitions/*.xml.in \
                  op-mode-definitions/include/*.xml.i schema/*.rng)
 
-.PHONY: all run setup test test-unit test-guest lab clean install deb test-package reference
+.PHONY: all run setup test test-unit test-guest test-guest-platform lab clean install deb \
+        test-package reference
 
 all: $(BUILD)/definitions.json reference
 
@@ -37,9 +42,15 @@ test: all
 test-unit: all
 	$(PYTHON) -m pytest -q tests --ignore=tests/guest
 
-# The real ipt_NETFLOW in a QEMU guest (Debian 12 kernel, DKMS module).
+# The real ipt_NETFLOW in QEMU guests: the platform matrix (tests/guest/README.md).
+GUEST_FULL ?= debian12
+PLATFORM ?= debian12
+
 test-guest: all
-	tests/guest/run
+	tests/guest/run-matrix --full $(GUEST_FULL)
+
+test-guest-platform: all
+	tests/guest/run --platform $(PLATFORM)
 
 # A real router in the guest: topology, collector, traffic, the vyflow shell.
 lab: all

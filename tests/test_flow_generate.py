@@ -25,9 +25,10 @@ from vyflow.configtree.node import ConfigNode
 from vyflow.definitions.model import Definitions
 from vyflow.errors import ConfigError
 from vyflow.jsonconfig import schema_problems
-from vyflow.netflow import checks, desired, dscp, hooks, model
+from vyflow.netflow import checks, desired, dscp, model
+from vyflow.netflow.capture import iptables, nftables
 from vyflow.netflow.facts import Interface, SystemFacts
-from vyflow.netflow.features import DEBIAN_12_FEATURES, ModuleInfo
+from vyflow.netflow.features import DEBIAN_12_FEATURES, DEBIAN_12_PARAMETERS, ModuleInfo
 from vyflow.netflow.model import Collector, FlowConfig, NetworkAggregation, PortAggregation
 from vyflow.netflow.state import SystemState
 
@@ -39,9 +40,12 @@ UPDATE = os.environ.get('VYFLOW_UPDATE_GOLDEN') == '1'
 WMEM_DEFAULT = '212992'
 
 FULL_BUILD = frozenset({'aggr', 'dir', 'llist', 'mac', 'nel', 'samp-h', 'snmp', 'vlan'})
+FORK_PARAMETERS = DEBIAN_12_PARAMETERS | {'aggregation', 'natevents', 'targets', 'hooks',
+                                          'hooks_mark', 'hooks_mark_mask', 'nfevents_limit'}
 MODULES = {
     'full-build-loaded': ModuleInfo(True, True, FULL_BUILD, 'loaded', '2.6'),
     'debian-12-assumed': ModuleInfo(False, False, DEBIAN_12_FEATURES, 'assumed'),
+    'fork-2.8-installed': ModuleInfo(True, False, FULL_BUILD, 'modinfo', '2.8.0', FORK_PARAMETERS),
 }
 HOST = {
     'lo': Interface('lo', 1, None, None, ('127.0.0.1', '::1')),
@@ -87,7 +91,7 @@ def generate(definitions, text: str, current: SystemState = None):
 
 
 def render(name: str, state: SystemState, warned: list[str], module: str) -> str:
-    empty = {table: hooks.ABSENT for table in hooks.TABLES}
+    empty = {table: iptables.ABSENT for table in iptables.TABLES}
     lines = [f'# generate() for tests/data/flow/configs/{name}.boot ({module})',
              '# regenerate: VYFLOW_UPDATE_GOLDEN=1 pytest tests/test_flow_generate.py', '',
              '== verify warnings']
@@ -96,8 +100,10 @@ def render(name: str, state: SystemState, warned: list[str], module: str) -> str
     lines += [f'{key} = {value!r}' for key, value in state.settings.items()]
     lines += ['', '== /etc/modprobe.d/ipt_NETFLOW.conf', state.modprobe_conf.rstrip('\n')]
     for family, tool in (('ipv4', 'iptables-restore'), ('ipv6', 'ip6tables-restore')):
-        payload = hooks.restore_payload(empty, state.family_hooks(family))
+        payload = iptables.restore_payload(empty, state.family_hooks(family))
         lines += ['', f'== {tool} --noflush (from no hooks)', payload.rstrip('\n') or '(nothing)']
+    lines += ['', '== nft -f (capture table, from none)',
+              nftables.script(None, state.capture_table).rstrip('\n') or '(nothing)']
     lines += ['', '== nft -f (DSCP marks)', dscp.nft_script(state.marks).rstrip('\n')]
     lines += ['', '== conntrack and remembered values',
               f'net.netfilter.nf_conntrack_events = {state.conntrack_events or "(unmanaged)"}',
@@ -258,8 +264,8 @@ def test_hooks_payloads_are_idempotent():
                          collectors=[Collector('192.0.2.1', 2055)])
     system = SystemFacts(dict(HOST), MODULES['full-build-loaded'])
     state = desired.build(config, system, SystemState(), None, TEMPLATES)
-    for family in hooks.FAMILIES:
-        assert hooks.restore_payload(state.family_hooks(family), state.family_hooks(family)) == ''
+    for family in iptables.FAMILIES:
+        assert iptables.restore_payload(state.family_hooks(family), state.family_hooks(family)) == ''
 
 
 def test_natevents_turns_conntrack_events_on_and_remembers_the_old_value():

@@ -19,7 +19,8 @@ import pytest
 
 from conftest import PROJECT_ROOT
 from vyflow.errors import ApplyError
-from vyflow.netflow import desired, dscp, facts, hooks
+from vyflow.netflow import desired, dscp, facts
+from vyflow.netflow.capture import iptables
 from vyflow.netflow.facts import SystemFacts
 from vyflow.netflow.features import ModuleInfo
 from vyflow.netflow.kernel import FAULT_ENV, FAULT_TYPE_ENV, Kernel
@@ -28,8 +29,8 @@ from vyflow.netflow.plan import plan
 from vyflow.netflow.state import mismatches, read_current
 from vyflow.netflow.transaction import apply_state
 from vyflow.paths import Paths
+from helpers.standin import module_replica
 
-FIXTURES = PROJECT_ROOT / 'tests' / 'fixtures' / 'ipt-netflow'
 TEMPLATES = PROJECT_ROOT / 'templates'
 FULL_BUILD = frozenset({'aggr', 'dir', 'llist', 'mac', 'nel', 'samp-h', 'snmp', 'vlan'})
 _names = itertools.count()
@@ -74,26 +75,6 @@ def add_foreign_rules(netns):
     in_ns(netns, 'ip6tables-nft', '-t', 'raw', '-A', 'PREROUTING', '-i', 'foreign0', '-j', 'NOTRACK')
 
 
-def module_replica(root: Path, protocol='9') -> None:
-    """The module's runtime interface as files, with values from a real capture."""
-    sysctl = root / 'proc/sys/net/netflow'
-    sysctl.mkdir(parents=True)
-    for line in (FIXTURES / 'sysctl/sysctl-net.netflow-defaults.txt').read_text().splitlines():
-        name, _, value = line.partition(' = ')
-        (sysctl / name.removeprefix('net.netflow.')).write_text(value + '\n')
-    (sysctl / 'protocol').write_text(protocol + '\n')
-    parameters = root / 'sys/module/ipt_NETFLOW/parameters'
-    parameters.mkdir(parents=True)
-    for line in (FIXTURES / 'sysctl/sys-module-parameters-defaults.txt').read_text().splitlines():
-        name, _, value = line.partition('=')
-        (parameters / name).write_text(value + '\n')
-    (root / 'proc/net/stat').mkdir(parents=True)
-    shutil.copy(FIXTURES / 'proc/stat-idle-v9.txt', root / 'proc/net/stat/ipt_netflow')
-    events = root / 'proc/sys/net/netfilter/nf_conntrack_events'
-    events.parent.mkdir(parents=True)
-    events.write_text('2\n')
-
-
 def flow_config(**changes) -> FlowConfig:
     config = FlowConfig(netflow=True, interfaces=['eth0', 'eth1'], egress=True, version=9,
                         collectors=[Collector('192.0.2.10', 2055), Collector('2001:db8::10', 2056)],
@@ -122,10 +103,10 @@ def test_chain_layout_single_jumps_and_foreign_rules_untouched(netns, tmp_path):
     kernel = Kernel(Paths(tmp_path), command_prefix=('ip', 'netns', 'exec', netns))
     add_foreign_rules(netns)
     foreign = ruleset(netns)
-    family = {'raw': hooks.wanted_chain('raw', ['eth0', 'eth1'], 'NFLOG'),
-              'mangle': hooks.wanted_chain('mangle', ['eth0'], 'NFLOG')}
-    for name in hooks.FAMILIES:
-        kernel.iptables_restore(name, hooks.restore_payload(hooks.read_family(kernel, name), family))
+    family = {'raw': iptables.wanted_chain('raw', ['eth0', 'eth1'], 'NFLOG'),
+              'mangle': iptables.wanted_chain('mangle', ['eth0'], 'NFLOG')}
+    for name in iptables.FAMILIES:
+        kernel.iptables_restore(name, iptables.restore_payload(iptables.read_family(kernel, name), family))
     saved = in_ns(netns, 'iptables-nft-save')
     assert '-A VYFLOW_INGRESS -i eth0 -j NFLOG\n-A VYFLOW_INGRESS -i eth1 -j NFLOG' in saved
     assert '-A VYFLOW_EGRESS -o eth0 -j NFLOG' in saved
@@ -135,12 +116,12 @@ def test_chain_layout_single_jumps_and_foreign_rules_untouched(netns, tmp_path):
     assert '-A PREROUTING -i foreign0 -j NOTRACK' in raw
     assert '--set-xmark 0x7' in in_ns(netns, 'iptables-nft', '-t', 'mangle', '-S', 'POSTROUTING')
     assert '-A VYFLOW_INGRESS -i eth1 -j NFLOG' in in_ns(netns, 'ip6tables-nft-save')
-    for name in hooks.FAMILIES:                                   # applying twice: nothing to do
-        assert hooks.read_family(kernel, name) == family
-        assert hooks.restore_payload(hooks.read_family(kernel, name), family) == ''
-    for name in hooks.FAMILIES:                                   # clean removal
-        absent = {'raw': hooks.ABSENT, 'mangle': hooks.ABSENT}
-        kernel.iptables_restore(name, hooks.restore_payload(hooks.read_family(kernel, name), absent))
+    for name in iptables.FAMILIES:                                   # applying twice: nothing to do
+        assert iptables.read_family(kernel, name) == family
+        assert iptables.restore_payload(iptables.read_family(kernel, name), family) == ''
+    for name in iptables.FAMILIES:                                   # clean removal
+        absent = {'raw': iptables.ABSENT, 'mangle': iptables.ABSENT}
+        kernel.iptables_restore(name, iptables.restore_payload(iptables.read_family(kernel, name), absent))
     assert ruleset(netns) == foreign
 
 
@@ -148,9 +129,9 @@ def test_a_failing_table_leaves_the_family_unchanged(netns, tmp_path):
     kernel = Kernel(Paths(tmp_path), command_prefix=('ip', 'netns', 'exec', netns))
     add_foreign_rules(netns)
     before = ruleset(netns)
-    broken = {'raw': hooks.wanted_chain('raw', ['eth0'], 'NO-SUCH-TARGET'), 'mangle': hooks.ABSENT}
+    broken = {'raw': iptables.wanted_chain('raw', ['eth0'], 'NO-SUCH-TARGET'), 'mangle': iptables.ABSENT}
     with pytest.raises(ApplyError, match='iptables-nft-restore'):
-        kernel.iptables_restore('ipv4', hooks.restore_payload(hooks.read_family(kernel, 'ipv4'), broken))
+        kernel.iptables_restore('ipv4', iptables.restore_payload(iptables.read_family(kernel, 'ipv4'), broken))
     assert ruleset(netns) == before
 
 

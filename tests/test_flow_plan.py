@@ -2,7 +2,7 @@
 
 import pytest
 
-from vyflow.netflow import hooks
+from vyflow.netflow.capture import iptables
 from vyflow.netflow.plan import plan
 from vyflow.netflow.state import SystemState
 
@@ -16,11 +16,11 @@ CONF = 'options ipt_NETFLOW protocol=9\n'
 
 
 def chains(*interfaces, egress=False):
-    return {'raw': hooks.wanted_chain('raw', list(interfaces)),
-            'mangle': hooks.wanted_chain('mangle', list(interfaces)) if egress else hooks.ABSENT}
+    return {'raw': iptables.wanted_chain('raw', list(interfaces)),
+            'mangle': iptables.wanted_chain('mangle', list(interfaces)) if egress else iptables.ABSENT}
 
 
-NO_HOOKS = {'raw': hooks.ABSENT, 'mangle': hooks.ABSENT}
+NO_HOOKS = {'raw': iptables.ABSENT, 'mangle': iptables.ABSENT}
 
 
 def running(**changes) -> SystemState:
@@ -112,8 +112,8 @@ def test_interfaces_change_rewrites_only_our_chain():
 
 def test_duplicate_jumps_are_reduced_to_one():
     current = running()
-    current.hooks = {'ipv4': {'raw': hooks.ChainState(True, ('-i eth0 -j NETFLOW',), 3),
-                              'mangle': hooks.ABSENT}, 'ipv6': chains('eth0')}
+    current.hooks = {'ipv4': {'raw': iptables.ChainState(True, ('-i eth0 -j NETFLOW',), 3),
+                              'mangle': iptables.ABSENT}, 'ipv6': chains('eth0')}
     steps = plan(current, wanted(), ALL_WRITABLE)
     assert steps[0].argument[1].count('-D PREROUTING -j VYFLOW_INGRESS') == 2
 

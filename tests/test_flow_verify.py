@@ -437,7 +437,7 @@ def test_error_feature_missing_from_the_installed_module(flow, feature, origin):
         tags = tags - {'samp'}
     module = ModuleInfo(True, origin == 'loaded', frozenset(tags), origin, '2.6')
     assert only_error(flow(*BASIC, *lines), facts(module)) == (
-        path, f'The installed ipt_NETFLOW was built without {description}; this build has: '
+        path, f'The installed ipt_NETFLOW 2.6 was built without {description}; this build has: '
               f'{" ".join(sorted(tags))}')
 
 

@@ -84,10 +84,12 @@ def test_show_reports_module_export_and_interfaces(router):
     assert 'NAT events:   off (start 0, stop 0)' in text
     assert '127.0.0.1:2055   connected' in text
     assert 'Interfaces:   vr-h1 (ingress+egress, up), vr-h2 (ingress+egress, up)' in text
+    assert ('Capture:      iptables (NETFLOW target: raw PREROUTING, mangle POSTROUTING); the '
+            'build has no hooks mode (nftables capture needs 2.8.0 or later)') in text
     data = json.loads(router('show', 'flow-accounting', '--json').stdout)
     assert set(data) == {'module', 'configured', 'protocol', 'timeouts', 'sampler', 'natevents',
                          'flows', 'hash', 'rates', 'drops', 'export', 'collectors',
-                         'interfaces', 'hints', 'history'}   # history: None unless kept (issue 16)
+                         'interfaces', 'capture', 'hints', 'history'}   # history: None unless kept (issue 16)
     assert data['rates']['last_4s'] == {'bits_per_second': 146210, 'packets_per_second': 13}
     assert data['collectors'][0] | {} == {
         'address': '127.0.0.1', 'port': 2055, 'bind': None, 'device': None, 'state': 'connected',
@@ -456,3 +458,35 @@ def test_statistics_on_one_cpu_come_from_the_snmp_page(router):
     data = json.loads(router('show', 'flow-accounting', 'statistics', '--json').stdout)
     assert [row['cpu'] for row in data['cpus']] == [0] and data['total'] is not None
     assert data['cpus'][0]['packets'] == 45
+
+
+def test_nftables_capture_and_patterns_on_a_hooks_mode_build(router):
+    """A 2.8.0 build loaded for iptables (hooks=0): the dry run names the build
+    and plans the reload; show names the build's capture modes, what the
+    module was loaded for and what a pattern covers; completion offers patterns."""
+    from helpers.standin import module_replica
+    module_replica(router.root, fork=True)
+    for words in (('capture', 'nftables'), ('netflow', 'interface', 'vr-h*'),
+                  ('netflow', 'server', '127.0.0.1')):
+        router('set', 'system', 'flow-accounting', *words)
+    result = router('commit')
+    assert ('Planned for ipt_NETFLOW 2.8.0 (loaded); features: aggr dir llist mac nel samp-h snmp '
+            'vlan; capture: iptables, nftables') in result.stdout
+    assert ('rmmod ipt_NETFLOW: capture nftables: the module\'s hooks are set when it loads (the '
+            'flow cache is exported first)') in result.stdout
+    assert 'WARNING: capture changes from iptables to nftables' in result.stdout + result.stderr
+    assert 'options ipt_NETFLOW' in result.stdout and 'targets=0 hooks=17' in result.stdout
+    text = router('show', 'flow-accounting').stdout
+    assert 'Interfaces:   vr-h* (ingress, now vr-h1, vr-h2, vr-h3, vr-h3.100)' in text
+    assert ('Capture:      nftables, module hooks prerouting+postrouting, mark 0x80000000; no '
+            'capture table') in text
+    assert ('Hint: The module was loaded for capture iptables, the configuration says nftables: '
+            'commit again or run "restart flow-accounting"') in text
+    data = json.loads(router('show', 'flow-accounting', '--json').stdout)
+    assert data['module']['capture_modes'] == ['iptables', 'nftables']
+    assert {'hooks', 'hooks_mark', 'hooks_mark_mask', 'targets'} <= set(data['module']['parameters'])
+    assert data['interfaces'] == [{'name': 'vr-h*', 'directions': ['ingress'], 'state': 'pattern',
+                                   'matches': ['vr-h1', 'vr-h2', 'vr-h3', 'vr-h3.100']}]
+    offered = router('_complete', '--', 'set', 'system', 'flow-accounting', 'netflow', 'interface',
+                     '').stdout.split()
+    assert {'vr-h1', 'vr-h3.100', 'vr-h*', 'vr-h3.*', 'peer*'} <= set(offered)

@@ -8,9 +8,12 @@ definitions, and ``make install`` lays out a working tree under a prefix.
 The package test (root, debootstrap and Debian's mirror needed; otherwise it
 is skipped, saying why) builds the .deb (``tools/build-deb``, as ``make deb``;
 or takes ``VYFLOW_DEB=path``), checks it with lintian, and installs it with apt
-into a clean Debian 12 root: debootstrap makes a pristine minbase root once
-(cached in ``VYFLOW_PACKAGE_CACHE``, default ``~/.cache/vyflow/package-test``,
-with the packages apt downloads), and every run works on a fresh copy of it.
+into a clean Debian 12 (bookworm) root and a clean Debian 13 (trixie) root,
+one after the other: the same .deb, with the dependencies that resolve there.
+debootstrap makes a pristine minbase root of each once (cached in
+``VYFLOW_PACKAGE_CACHE``, default ``~/.cache/vyflow/package-test``, with the
+packages apt downloads, per release), and every run works on a fresh copy of
+it; the ``trixie`` sources entry exists only inside that root.
 From the installed paths only (the source tree is not visible in there) it
 runs vyflow under ``--root``: set, compare, commit (a dry run, no module),
 show, commit again, rollback, show system commit, save, boot. Then it purges
@@ -38,12 +41,20 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PYTHON = '/usr/bin/python3'
 PACKAGE = 'vyos-flow-accounting'
-SUITE = 'bookworm'
+SUITES = ('bookworm', 'trixie')      # Debian 12, Debian 13
 MIRROR = os.environ.get('VYFLOW_DEBIAN_MIRROR', 'http://deb.debian.org/debian')
 CACHE = Path(os.environ.get('VYFLOW_PACKAGE_CACHE')
              or Path.home() / '.cache' / 'vyflow' / 'package-test')
-PRISTINE = CACHE / f'{SUITE}-minbase'
-ARCHIVES = CACHE / 'apt-archives'
+
+
+def pristine(suite: str) -> Path:
+    return CACHE / f'{suite}-minbase'
+
+
+def archives(suite: str) -> Path:
+    """The .debs apt downloaded for this release (bookworm keeps the old name)."""
+    return CACHE / ('apt-archives' if suite == 'bookworm' else f'apt-archives-{suite}')
+
 CHROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 SANDBOX = '/tmp/r'  # the --root used inside the installed system
 
@@ -173,7 +184,7 @@ def test_make_install_under_a_prefix_runs(tmp_path):
         assert '__pycache__' not in path.parts, path
 
 
-# ---- the .deb in a clean Debian 12 root ----------------------------------------
+# ---- the .deb in clean Debian 12 and Debian 13 roots ---------------------------
 
 class Timings:
     def __init__(self):
@@ -206,23 +217,22 @@ def cache_lock():
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def ensure_pristine() -> None:
-    """The cached clean Debian 12 root (debootstrap --variant=minbase), made once."""
+def ensure_pristine(suite: str) -> None:
+    """The cached clean root of a release (debootstrap --variant=minbase), made once."""
     with cache_lock():
-        if (PRISTINE / 'etc' / 'debian_version').is_file():
+        if (pristine(suite) / 'etc' / 'debian_version').is_file():
             return
-        partial = CACHE / f'{SUITE}-minbase.partial'
+        partial = CACHE / f'{suite}-minbase.partial'
         shutil.rmtree(partial, ignore_errors=True)
-        result = run(['debootstrap', '--variant=minbase', SUITE, str(partial), MIRROR],
+        result = run(['debootstrap', '--variant=minbase', suite, str(partial), MIRROR],
                      check=False, timeout=900)
         if result.returncode != 0:
             shutil.rmtree(partial, ignore_errors=True)
-            pytest.skip(f'debootstrap cannot run here ({MIRROR}): '
+            pytest.skip(f'debootstrap {suite} cannot run here ({MIRROR}): '
                         + (result.stderr or result.stdout).strip()[-500:])
-        ARCHIVES.mkdir(parents=True, exist_ok=True)
-        keep_packages(partial / 'var' / 'cache' / 'apt' / 'archives', ARCHIVES)
+        keep_packages(partial / 'var' / 'cache' / 'apt' / 'archives', archives(suite))
         run(['chroot', str(partial), 'apt-get', 'clean'])
-        partial.rename(PRISTINE)
+        partial.rename(pristine(suite))
 
 
 def keep_packages(source: Path, destination: Path) -> None:
@@ -304,18 +314,19 @@ def deb(tmp_path_factory, timings) -> Path:
     return found[0]
 
 
-@pytest.fixture(scope='module')
-def system(deb, tmp_path_factory, timings):
-    """A clean Debian 12 root with the package installed by apt."""
+@pytest.fixture(scope='module', params=SUITES)
+def system(request, deb, tmp_path_factory, timings):
+    """A clean Debian 12, then Debian 13, root with the package installed by apt."""
+    suite = request.param
     if os.geteuid() != 0:
         pytest.skip('the package test needs root (debootstrap, chroot, mounts)')
     if not shutil.which('debootstrap'):
         pytest.skip('debootstrap is not installed (make setup installs it)')
-    with timings('pristine root (debootstrap once)'):
-        ensure_pristine()
-    root = tmp_path_factory.mktemp('debian12') / 'root'
-    with timings('copy pristine root'):
-        run(['cp', '-a', str(PRISTINE), str(root)])
+    with timings(f'{suite}: pristine root (debootstrap once)'):
+        ensure_pristine(suite)
+    root = tmp_path_factory.mktemp(suite) / 'root'
+    with timings(f'{suite}: copy pristine root'):
+        run(['cp', '-a', str(pristine(suite)), str(root)])
     chroot = Chroot(root, timings)
     mounted = False
     try:
@@ -325,17 +336,18 @@ def system(deb, tmp_path_factory, timings):
         (root / 'usr/sbin/policy-rc.d').chmod(0o755)
         shutil.copy(deb, root / 'tmp' / deb.name)
         with cache_lock():
-            keep_packages(ARCHIVES, root / 'var/cache/apt/archives')
-        with timings('apt-get update'):
+            keep_packages(archives(suite), root / 'var/cache/apt/archives')
+        with timings(f'{suite}: apt-get update'):
             update = chroot('apt-get', 'update', '-q', check=False)
         if update.returncode != 0 or re.search(r'^(W|E): Failed to fetch', update.stderr, re.M):
             pytest.skip(f'the Debian mirror cannot be reached: {update.stderr.strip()[-500:]}')
-        with timings('apt-get install ./deb'):
+        with timings(f'{suite}: apt-get install ./deb'):
             chroot.installed_log = chroot('apt-get', 'install', '-y', '-q',
                                           '--no-install-recommends', f'/tmp/{deb.name}').stdout
         with cache_lock():
-            keep_packages(root / 'var/cache/apt/archives', ARCHIVES)
+            keep_packages(root / 'var/cache/apt/archives', archives(suite))
         (root / 'usr/sbin/policy-rc.d').unlink()
+        chroot.suite = suite
         yield chroot
     finally:
         if mounted:
@@ -390,7 +402,7 @@ def test_installed_package_layout(system):
 def test_installed_vyflow_configures_commits_and_rolls_back(system, timings):
     v = system.vyflow
     sandbox = system.path(SANDBOX)
-    with timings('vyflow scenario'):
+    with timings(f'{system.suite}: vyflow scenario'):
         assert 'usage: vyflow' in system('vyflow', '--help').stdout
         v('set', 'system', 'flow-accounting', 'netflow', 'interface', 'eth0')
         v('set', 'system', 'flow-accounting', 'netflow', 'server', '192.0.2.10', 'port', '2055')
@@ -448,7 +460,7 @@ def test_purge_leaves_nothing_behind(system, timings):
         assert system.path(path).is_file(), path
     owned = system('dpkg', '-L', PACKAGE).stdout.split()
     before = system.files()
-    with timings('apt-get purge'):
+    with timings(f'{system.suite}: apt-get purge'):
         system('apt-get', 'purge', '-y', '-q', PACKAGE)
     after = system.files()
     assert system('dpkg-query', '-W', '-f=${db:Status-Abbrev}', PACKAGE,

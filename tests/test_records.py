@@ -25,6 +25,12 @@ def _classes(module):
             self.name = self.name.strip()
 
     @module.dataclass(frozen=True)
+    class Noted:
+        """A field left out of equality and the hash."""
+        value: int
+        note: str = module.field(default='', compare=False)
+
+    @module.dataclass(frozen=True)
     class Shown:
         """A class's own __repr__ is kept."""
         listing: str
@@ -32,13 +38,15 @@ def _classes(module):
         def __repr__(self):
             return 'shown'
 
-    return Point, Bag, Shown
+    return Point, Bag, Shown, Noted
 
 
 @pytest.mark.parametrize('module', [dataclasses, records])
 def test_records_behave_as_dataclasses(module):
-    Point, Bag, Shown = _classes(module)
+    Point, Bag, Shown, Noted = _classes(module)
     assert repr(Shown('x')) == 'shown' and Shown('x') == Shown('x')
+    assert Noted(1, 'a') == Noted(1, 'b') and hash(Noted(1, 'a')) == hash(Noted(1, 'b'))
+    assert Noted(1) != Noted(2)
     assert Point(1) == Point(x=1, y=0) and Point(1, 2) != Point(1, 3)
     assert Point(1, 2) != (1, 2) and hash(Point(1, 2)) == hash(Point(1, 2))
     assert repr(Point(1, 2)).endswith('Point(x=1, y=2, tags=())')

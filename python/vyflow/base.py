@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import warnings
 from contextlib import contextmanager
-from typing import Callable, Iterator, Optional, TextIO
 
 from vyflow.errors import ConfigError
+
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import TextIO
 
 __all__ = ['ConfigError', 'ConfigWarning', 'warn']
 
@@ -26,7 +30,7 @@ def warn(message: str) -> None:
 
 
 @contextmanager
-def printed_warnings(out: TextIO, other: Optional[Callable[[warnings.WarningMessage], None]]
+def printed_warnings(out: TextIO, other: Callable[[warnings.WarningMessage], None] | None
                      = None) -> Iterator[None]:
     """Print the block's ConfigWarnings as ``WARNING: …`` lines (a commit, and
     ``restart flow-accounting``, which runs verify too), not as Python's

@@ -8,9 +8,9 @@ own start-up. The commit path uses a small part of it, which this module
 provides with the same behaviour and without generated source:
 
 - ``@dataclass`` and ``@dataclass(frozen=True)``: ``__init__`` taking the
-  annotated fields in order (positionally or by name), with defaults and
-  ``field(default_factory=…)``, then calling ``__post_init__`` if the class
-  has one; ``__eq__`` (same class, equal fields);
+  annotated fields in order (positionally or by name), with defaults,
+  ``field(default_factory=…)`` and ``field(compare=False)``, then calling
+  ``__post_init__`` if the class has one; ``__eq__`` (same class, equal fields);
   ``__repr__``; frozen classes refuse assignment and are hashable, others
   are unhashable, as with ``dataclasses``;
 - ``replace(obj, **changes)``: a copy made through ``__init__``.
@@ -33,19 +33,22 @@ else:
         """Assignment to a field of a frozen record."""
 
     class _Field:
-        __slots__ = ('default', 'default_factory')
+        __slots__ = ('default', 'default_factory', 'compare')
 
-        def __init__(self, default: object, default_factory: object):
+        def __init__(self, default: object, default_factory: object, compare: bool = True):
             self.default = default
             self.default_factory = default_factory
+            self.compare = compare
 
     _MISSING = _Field(None, None)   # a marker: "no default"
 
-    def field(*, default: object = _MISSING, default_factory: object = _MISSING) -> object:
-        """A field's default (``default_factory`` is called for each instance)."""
+    def field(*, default: object = _MISSING, default_factory: object = _MISSING,
+              compare: bool = True) -> object:
+        """A field's default (``default_factory`` is called for each instance);
+        ``compare=False`` leaves it out of equality and the hash."""
         if default is not _MISSING and default_factory is not _MISSING:
             raise ValueError('cannot specify both default and default_factory')
-        return _Field(default, default_factory)
+        return _Field(default, default_factory, compare)
 
     def _fields(cls: type) -> tuple[list[str], dict[str, _Field]]:
         if any(hasattr(base, '__record_fields__') for base in cls.__mro__[1:]):
@@ -101,8 +104,10 @@ else:
         cls.__record_fields__ = tuple(names)
         cls.__init__ = _make_init(cls, names, defaults)
 
+        compared = [name for name in names if name not in defaults or defaults[name].compare]
+
         def values(self: object) -> tuple:
-            return tuple(getattr(self, name) for name in names)
+            return tuple(getattr(self, name) for name in compared)
 
         def __eq__(self: object, other: object) -> bool:
             return values(self) == values(other) if other.__class__ is self.__class__ \

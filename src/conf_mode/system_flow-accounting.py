@@ -40,8 +40,10 @@ def get_config(config: Config) -> FlowAccounting:
     flow_config = model.read_config(config)
     if flow_config is None:
         return FlowAccounting(environment, kernel, None, on_disk=on_disk)
+    mark_bit = flow_config.capture_mark_bit if flow_config.capture == 'nftables' else None
     return FlowAccounting(environment, kernel, flow_config,
-                          facts.gather(kernel, need_flowtables=bool(flow_config.interfaces)),
+                          facts.gather(kernel, need_flowtables=bool(flow_config.interfaces),
+                                       mark_bit=mark_bit),
                           on_disk, kernel.wmem_default(),
                           history_facts=history_checks.gather(flow_config, kernel))
 
@@ -68,5 +70,7 @@ def apply(flow: FlowAccounting) -> None:
         reason = ('a sandbox root' if flow.environment.paths.sandboxed
                   else 'vyflow --dry-run')
         print(report.plan_text(reason))
+        if flow.facts is not None and flow.facts.module is not None:
+            print(f'  Planned for {flow.facts.module.describe()}')
     else:
         print(report.summary())

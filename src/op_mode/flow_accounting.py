@@ -10,6 +10,7 @@ since a scrape of a router without the module is not an error.
 
 from __future__ import annotations
 
+import socket
 import sys
 from typing import Literal, Optional
 
@@ -17,6 +18,8 @@ from vyflow.config import Config, RunEnvironment
 from vyflow.definitions.model import Definitions
 from vyflow.errors import DataUnavailable, IncorrectValue, UnconfiguredSubsystem
 from vyflow.netflow import flowview, health, links, metrics, model, status
+from vyflow.netflow.capture import nftables, nftread, patterns
+from vyflow.netflow.capture import status as capture_status
 from vyflow.netflow.kernel import Kernel
 from vyflow.netflow.procflows import top_flows
 from vyflow.netflow.procsnmp import parse_snmp
@@ -51,8 +54,13 @@ def _status(environment: RunEnvironment) -> dict:
         raise UnconfiguredSubsystem('flow-accounting is not configured')
     kernel = Kernel(environment.paths)
     stat = _stat(kernel)
+    module = kernel.module_info()
+    table = nftread.read(kernel) if config.capture == nftables.NAME else None
+    capture = capture_status.build(config, module, kernel.read_settings(), table)
+    present = [name for _, name in socket.if_nameindex()]
+    watched = set(patterns.names(config.interfaces)) | set(patterns.expand(config.interfaces, present))
     data = status.build(stat, config, health.observe(environment.paths.run_dir, stat),
-                        kernel.read_conntrack_events(), links.link_states(config.interfaces))
+                        kernel.read_conntrack_events(), links.link_states(watched), module, capture)
     _add_history_status(data, kernel, config)
     return data
 

@@ -76,7 +76,9 @@ class Context:
         """A commit engine for this invocation."""
         from vyflow.commit.engine import CommitEngine
         from vyflow.config import RunEnvironment
-        self.open_log()
+        from vyflow.logfile import log_to
+        if self.recording or self.paths.log_file.parent.is_dir():   # a dry run creates nothing
+            log_to(self.paths.log_file)    # logging itself is imported only if the commit logs
         environment = RunEnvironment(self.paths, self.resources, self.dry_run)
         return CommitEngine(environment, self.definitions, self.out, self.user,
                             record=self.recording)

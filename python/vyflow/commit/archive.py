@@ -23,19 +23,21 @@ from __future__ import annotations
 
 import gzip
 import json
-import logging
 import re
 import time
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Union
 
 from vyflow.atomicfile import (StagedWrite, list_directory, read_bytes, remove_durable,
                                stale_temps)
 from vyflow.errors import DamagedFileError, RevisionError
+from vyflow.logfile import logger
+from vyflow.records import dataclass
 
-log = logging.getLogger('vyflow.archive')
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:
+    from typing import Union
+
 
 KEEP = 100
 _NAME = re.compile(r'^rev-(\d{8,})\.json\.gz$')
@@ -69,10 +71,11 @@ class DamagedRevision:
         return {'damaged': f'{self.path}: {self.reason}'}
 
 
-Entry = Union[Revision, DamagedRevision]
+if TYPE_CHECKING:
+    Entry = Union[Revision, DamagedRevision]
 
 
-def _decode(sequence: Optional[int], data: bytes) -> Revision:
+def _decode(sequence: int | None, data: bytes) -> Revision:
     """A revision file's bytes -> Revision; ValueError says what is wrong.
     ``sequence``: the one its name gives (None: take the one it holds)."""
     try:
@@ -166,7 +169,7 @@ class Archive:
                                    f'revision {number} cannot be used; {SKIPPED}')
         return entry
 
-    def newest(self) -> Optional[Revision]:
+    def newest(self) -> Revision | None:
         """The newest revision that can be read (damaged ones are skipped)."""
         for sequence in self.sequences():
             entry = self._entry(sequence)
@@ -175,7 +178,7 @@ class Archive:
         return None
 
     def stage(self, config: str, user: str, via: str, comment: str = '',
-              stamp: Optional[float] = None) -> StagedRevision:
+              stamp: float | None = None) -> StagedRevision:
         """Write the next revision under a temp name (OSError: nothing written)."""
         sequences = self.sequences()
         sequence = sequences[0] + 1 if sequences else 1
@@ -185,7 +188,7 @@ class Archive:
         return StagedRevision(self, sequence, staged)
 
     def record(self, config: str, user: str, via: str, comment: str = '',
-               stamp: Optional[float] = None) -> Optional[int]:
+               stamp: float | None = None) -> int | None:
         """Record a revision unless it equals the newest; returns its sequence."""
         newest = self.newest()
         if newest is not None and newest.config == config:
@@ -199,9 +202,10 @@ class Archive:
             try:
                 remove_durable(self._path(old))
             except OSError as exc:
-                log.warning('cannot remove old revision %s: %s', self._path(old), exc)
+                logger('vyflow.archive').warning('cannot remove old revision %s: %s',
+                                                 self._path(old), exc)
 
-    def recover_staged(self, running_text: str) -> Optional[int]:
+    def recover_staged(self, running_text: str) -> int | None:
         """Under the commit lock: put in place a revision that a killed commit
         staged for ``running_text`` (its commit point passed), and remove
         every other left-over staged file. Returns the sequence recorded."""

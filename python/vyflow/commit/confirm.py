@@ -34,12 +34,11 @@ import hashlib
 import json
 import secrets
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Optional
 
 from vyflow.atomicfile import PRIVATE_MODE, read_bytes, remove_durable, write_atomic
 from vyflow.errors import DamagedFileError
 from vyflow.paths import Paths
+from vyflow.records import dataclass, field
 
 FORMAT = 1
 STATE_REMEDY = ('a commit-confirm may be pending, but its revert cannot be read from this file; '
@@ -47,7 +46,7 @@ STATE_REMEDY = ('a commit-confirm may be pending, but its revert cannot be read 
                 '"vyflow rollback N" returns to an earlier revision (see "show system commit")')
 
 
-def fingerprint(config_text: Optional[str]) -> str:
+def fingerprint(config_text: str | None) -> str:
     """SHA-256 of a running config's text (no file: the empty config)."""
     return hashlib.sha256((config_text or '').encode('utf-8')).hexdigest()
 
@@ -65,10 +64,10 @@ class ConfirmState:
     revert_to: str                        # config text of the last confirmed running config
     armed: list[Armed]                    # the newest first; at most two
     seconds: float                        # the confirm window asked for
-    armed_from: Optional[str] = None      # SHA-256 of the running config when armed
+    armed_from: str | None = None      # SHA-256 of the running config when armed
     token: str = field(default_factory=lambda: secrets.token_hex(8))
 
-    def deadline_for(self, running_text: Optional[str]) -> Optional[float]:
+    def deadline_for(self, running_text: str | None) -> float | None:
         """The revert deadline if ``running_text`` is pending, else None."""
         running = fingerprint(running_text)
         return next((armed.deadline for armed in self.armed if armed.config == running), None)
@@ -77,8 +76,8 @@ class ConfirmState:
         return max(armed.deadline for armed in self.armed)
 
     @classmethod
-    def arm(cls, seconds: float, config_text: str, previous_running: Optional[str],
-            earlier: Optional[ConfirmState]) -> ConfirmState:
+    def arm(cls, seconds: float, config_text: str, previous_running: str | None,
+            earlier: ConfirmState | None) -> ConfirmState:
         """The state for a commit-confirm of ``config_text``: a re-arm keeps
         the earlier revert target and the running config it replaces."""
         new = Armed(fingerprint(config_text), time.time() + seconds)
@@ -89,7 +88,7 @@ class ConfirmState:
         return cls(earlier.revert_to, [new] + [a for a in replaced if a.config != new.config],
                    seconds, source)
 
-    def interrupted(self, running_text: Optional[str]) -> bool:
+    def interrupted(self, running_text: str | None) -> bool:
         """Under the commit lock, with nothing pending: the commit-confirm
         died before its commit point, so the system may hold part of it."""
         return self.armed_from is not None and self.armed_from == fingerprint(running_text)
@@ -126,7 +125,7 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def read_state(paths: Paths) -> Optional[ConfirmState]:
+def read_state(paths: Paths) -> ConfirmState | None:
     """The state, None when there is none; DamagedFileError naming the file."""
     try:
         data = read_bytes(paths.confirm_state)
@@ -139,7 +138,10 @@ def read_state(paths: Paths) -> Optional[ConfirmState]:
 
 
 def write_state(paths: Paths, state: ConfirmState) -> None:
-    payload = {'format': FORMAT, **asdict(state)}
+    payload = {'format': FORMAT, 'revert_to': state.revert_to,
+               'armed': [{'config': armed.config, 'deadline': armed.deadline}
+                         for armed in state.armed],
+               'seconds': state.seconds, 'armed_from': state.armed_from, 'token': state.token}
     write_atomic(paths.confirm_state, json.dumps(payload), mode=PRIVATE_MODE)
 
 
@@ -162,14 +164,14 @@ class Pending:
         return time.time() >= self.deadline
 
 
-def pending_for(state: Optional[ConfirmState], running_text: Optional[str]) -> Optional[Pending]:
+def pending_for(state: ConfirmState | None, running_text: str | None) -> Pending | None:
     if state is None:
         return None
     deadline = state.deadline_for(running_text)
     return None if deadline is None else Pending(state, deadline)
 
 
-def load_pending(paths: Paths) -> Optional[Pending]:
+def load_pending(paths: Paths) -> Pending | None:
     """Lock-free view for readers (``save``'s warning): the state, then the
     running config. A damaged state counts as pending — it may be."""
     from vyflow.store import ConfigStore

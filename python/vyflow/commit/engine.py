@@ -27,9 +27,7 @@ working config, or of a given tree, optionally as a commit-confirm),
 
 from __future__ import annotations
 
-import logging
 import time
-from typing import Optional, TextIO
 
 from vyflow.atomicfile import read_bytes, remove_durable, stale_temps
 from vyflow.commit import confirm as cc
@@ -46,9 +44,13 @@ from vyflow.definitions.model import Definitions
 from vyflow.errors import (ConfigParseError, ConfirmExpiredError, DamagedFileError,
                            VyflowError)
 from vyflow.locking import file_lock
+from vyflow.logfile import logger
 from vyflow.store import RUNNING_REMEDY, ConfigStore
 
-log = logging.getLogger('vyflow.commit')
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:
+    from typing import TextIO
+
 __all__ = ['CommitEngine', 'CommitResult', 'ConfirmResult']  # the library API
 
 class CommitEngine(ConfirmSettling):
@@ -67,10 +69,10 @@ class CommitEngine(ConfirmSettling):
 
     # ---- the API -------------------------------------------------------------
 
-    def commit(self, proposed: Optional[ConfigNode] = None, *, via: str = 'cli',
-               comment: str = '', user: Optional[str] = None, lock_wait: float = 0.0,
-               apply_all: bool = False, versions: Optional[dict[str, int]] = None,
-               confirm_seconds: Optional[float] = None) -> CommitResult:
+    def commit(self, proposed: ConfigNode | None = None, *, via: str = 'cli',
+               comment: str = '', user: str | None = None, lock_wait: float = 0.0,
+               apply_all: bool = False, versions: dict[str, int] | None = None,
+               confirm_seconds: float | None = None) -> CommitResult:
         """Commit ``proposed`` (default: the working config, which is then
         removed unless edited meanwhile). ``apply_all`` runs every owner script
         with config on either side (boot). ``versions``: the footer that came
@@ -137,7 +139,7 @@ class CommitEngine(ConfirmSettling):
                 session_bytes, session)
 
     def _commit_locked(self, request: Request, running: Running,
-                       pending: Optional[cc.Pending]) -> CommitResult:
+                       pending: cc.Pending | None) -> CommitResult:
         self._record_unarchived(running)
         proposed, foreign, session_bytes, session = self._proposed(request, running)
         apply_all = request.apply_all or running.damaged is not None
@@ -173,7 +175,7 @@ class CommitEngine(ConfirmSettling):
         return result
 
     def _unchanged(self, request: Request, running: Running,
-                   pending: Optional[cc.Pending]) -> CommitResult:
+                   pending: cc.Pending | None) -> CommitResult:
         result = CommitResult(False, [])
         print('No configuration changes to commit', file=self.out)
         if request.confirm_seconds is not None and pending is not None:
@@ -224,7 +226,7 @@ class CommitEngine(ConfirmSettling):
             raise storage_error(self.paths.archive_dir, exc, 'nothing was changed') from None
 
     def _clear_session(self, request: Request, running: Running, session,
-                       session_bytes: Optional[bytes]) -> None:
+                       session_bytes: bytes | None) -> None:
         """Remove the working config if nobody edited it during the commit and
         it was what got committed (or held no changes)."""
         if session is None or read_bytes(self.paths.working_config) != session_bytes:
@@ -241,7 +243,7 @@ class CommitEngine(ConfirmSettling):
         try:
             cc.remove_state(self.paths)
         except OSError as exc:  # inert now: the next holder of the lock removes it
-            log.warning('cannot remove %s: %s', self.paths.confirm_state, exc)
+            logger('vyflow.commit').warning('cannot remove %s: %s', self.paths.confirm_state, exc)
 
     def _dry_run(self, request: Request) -> CommitResult:
         running = self._read_running()

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import io
 import os
-from typing import TextIO
+
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 class TolerantOutput(io.TextIOBase):

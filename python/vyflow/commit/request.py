@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
 
 from vyflow.commit.scripts import ScriptRun
 from vyflow.configtree import ConfigNode
 from vyflow.errors import DamagedFileError
+from vyflow.records import dataclass
 
 
 @dataclass
 class CommitResult:
     changed: bool
     runs: list[ScriptRun]
-    revision: Optional[int] = None          # archive sequence recorded
+    revision: int | None = None          # archive sequence recorded
     recorded: bool = True                   # False: a dry run
-    confirm_deadline: Optional[float] = None  # commit-confirm: reverted then unless confirmed
-    timer_pid: Optional[int] = None         # a timer this commit started
+    confirm_deadline: float | None = None  # commit-confirm: reverted then unless confirmed
+    timer_pid: int | None = None         # a timer this commit started
     ended_confirm: bool = False             # this commit ended a pending commit-confirm
 
 
@@ -28,17 +27,17 @@ class Running:
     revision, and the commit applies everything)."""
 
     tree: ConfigNode
-    text: Optional[str]
-    damaged: Optional[DamagedFileError] = None
+    text: str | None
+    damaged: DamagedFileError | None = None
 
 
 @dataclass
 class Request:
-    proposed: Optional[ConfigNode]          # None: the working config
+    proposed: ConfigNode | None          # None: the working config
     via: str
     comment: str
     user: str
     apply_all: bool = False
-    versions: Optional[dict[str, int]] = None
-    confirm_seconds: Optional[float] = None
+    versions: dict[str, int] | None = None
+    confirm_seconds: float | None = None
     confirms_unchanged: bool = False        # no change still confirms (plain commit, revert)

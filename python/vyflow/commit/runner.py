@@ -11,19 +11,22 @@ goes to the commit's output, which never raises (see output.py).
 
 from __future__ import annotations
 
-import logging
 import os
 import traceback
 from contextlib import contextmanager, redirect_stdout
-from dataclasses import dataclass
-from typing import Any, Iterator, TextIO
 
 from vyflow.base import printed_warnings
 from vyflow.commit.scripts import ScriptRun, load_script
 from vyflow.config import Config
 from vyflow.errors import CommitFailed, ConfigError, VyflowError
+from vyflow.logfile import logger
+from vyflow.records import dataclass
 
-log = logging.getLogger('vyflow.commit')
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any, TextIO
+
 
 
 @dataclass
@@ -51,7 +54,8 @@ def _tag_value(run: ScriptRun) -> Iterator[None]:
 def describe(exc: BaseException) -> str:
     if isinstance(exc, VyflowError):
         return str(exc)
-    log.error('internal error in commit:\n%s', ''.join(traceback.format_exception(exc)))
+    logger('vyflow.commit').error('internal error in commit:\n%s',
+                                  ''.join(traceback.format_exception(exc)))
     return f'internal error: {type(exc).__name__}: {exc} (details in the vyflow log)'
 
 
@@ -65,7 +69,8 @@ def exc_path(exc: BaseException, run: ScriptRun) -> str:
 def script_output(out: TextIO) -> Iterator[None]:
     """Scripts' prints and warnings go to ``out``; ConfigWarnings as
     ``WARNING: …``, other warnings to the log."""
-    with redirect_stdout(out), printed_warnings(out, lambda item: log.warning('%s', item.message)):
+    with redirect_stdout(out), printed_warnings(
+            out, lambda item: logger('vyflow.commit').warning('%s', item.message)):
         yield
 
 

@@ -9,9 +9,6 @@ and the timer (``settle_confirm``) use the same step. Part of CommitEngine.
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-from typing import Optional
 
 from vyflow.commit import confirm as cc
 from vyflow.commit import runner
@@ -21,9 +18,10 @@ from vyflow.config import Config
 from vyflow.configtree import parse_config
 from vyflow.errors import ConfigParseError, DamagedFileError
 from vyflow.locking import file_lock
+from vyflow.logfile import logger
+from vyflow.records import dataclass
 
 
-log = logging.getLogger('vyflow.commit')
 REVERT_COMMENT = 'commit-confirm: not confirmed in time, reverted'
 
 
@@ -36,7 +34,7 @@ class ConfirmResult:
 
 @dataclass
 class Settled:
-    pending: Optional[cc.Pending] = None
+    pending: cc.Pending | None = None
     reverted: bool = False
     damaged: bool = False                   # the state file cannot be read
 
@@ -70,14 +68,14 @@ class ConfirmSettling:
         return ConfirmResult(True, False, 'Confirmed: the configuration is kept; the pending '
                              'revert is cancelled.')
 
-    def settle_confirm(self, lock_wait: float = -1.0) -> Optional[float]:
+    def settle_confirm(self, lock_wait: float = -1.0) -> float | None:
         """For the timer, at a deadline: revert if due, drop an ended state;
         the deadline still ahead, or None when nothing is pending any more."""
         with file_lock(self.paths.commit_lock, wait=lock_wait):
             settled = self._settle(self._read_running())
         return settled.pending.deadline if settled.pending else None
 
-    def _pending(self, running: Running) -> Optional[cc.Pending]:
+    def _pending(self, running: Running) -> cc.Pending | None:
         try:
             state = cc.read_state(self.paths)
         except DamagedFileError:
@@ -108,7 +106,7 @@ class ConfirmSettling:
             return Settled()
         if not pending.overdue:
             return Settled(pending)
-        log.warning('commit-confirm not confirmed in time: reverting')
+        logger('vyflow.commit').warning('commit-confirm not confirmed in time: reverting')
         print('The commit-confirm was not confirmed in time: reverting to the last confirmed '
               'configuration.', file=self.out)
         # Every script runs (apply_all): a re-arm killed half-way may have
@@ -127,7 +125,8 @@ class ConfirmSettling:
         before its commit point may have applied part of its config."""
         print('A commit-confirm was interrupted before it was committed: re-applying the '
               'running configuration.', file=self.out)
-        log.warning('commit-confirm interrupted before its commit point: re-applying running')
+        logger('vyflow.commit').warning('commit-confirm interrupted before its commit point: '
+                                        're-applying running')
         runs = affected_runs(self.definitions, running.tree, running.tree,
                              self.environment.resources.expand_variables, True)
         config = Config(running.tree, running.tree, self.definitions, self.environment)

@@ -9,8 +9,6 @@ point) and the revision's.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING, Callable, Optional, TextIO
 
 from vyflow.atomicfile import StagedWrite
 from vyflow.commit import confirm as cc
@@ -19,9 +17,13 @@ from vyflow.commit.archive import StagedRevision
 from vyflow.commit.timer import ensure_timer
 from vyflow.errors import StorageError
 from vyflow.paths import Paths
+from vyflow.records import replace
 from vyflow.store import storage_error
 
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TextIO
     from vyflow.commit.engine import CommitEngine
     from vyflow.commit.request import Request, Running
     from vyflow.configtree import ConfigNode
@@ -34,14 +36,14 @@ class StagedCommit:
         self.paths = paths
         self.running_file = running_file
         self.revision = revision
-        self.confirm_state: Optional[cc.ConfirmState] = None
-        self.earlier_state: Optional[cc.ConfirmState] = None
-        self.timer_pid: Optional[int] = None
+        self.confirm_state: cc.ConfirmState | None = None
+        self.earlier_state: cc.ConfirmState | None = None
+        self.timer_pid: int | None = None
 
     @classmethod
     def prepare(cls, engine: CommitEngine, request: Request, running: Running,
-                pending: Optional[cc.Pending], proposed: ConfigNode,
-                foreign: Optional[dict[str, int]]) -> StagedCommit:
+                pending: cc.Pending | None, proposed: ConfigNode,
+                foreign: dict[str, int] | None) -> StagedCommit:
         paths = engine.paths
         try:
             text, running_file = engine.store.stage_running(proposed, foreign)
@@ -67,8 +69,8 @@ class StagedCommit:
             raise
         return staged
 
-    def _arm(self, seconds: float, text: str, running_text: Optional[str],
-             pending: Optional[cc.Pending]) -> None:
+    def _arm(self, seconds: float, text: str, running_text: str | None,
+             pending: cc.Pending | None) -> None:
         """Write the state (inert until the commit point), then make sure a
         timer lives: it exists before the new config can be running."""
         self.earlier_state = pending.state if pending is not None else None
@@ -84,7 +86,7 @@ class StagedCommit:
             raise storage_error(paths.confirm_state, exc, NOTHING_CHANGED) from None
 
     @staticmethod
-    def start_timer(paths: Paths) -> Optional[int]:
+    def start_timer(paths: Paths) -> int | None:
         try:
             return ensure_timer(paths)
         except OSError as exc:
@@ -119,7 +121,7 @@ class StagedCommit:
                                 runner.restore_report(problems).replace('Commit failed: ', 'the '
                                                                         'commit was not made; '))
 
-    def record_revision(self, out: TextIO) -> Optional[int]:
+    def record_revision(self, out: TextIO) -> int | None:
         try:
             return self.revision.commit()
         except OSError as exc:

@@ -23,18 +23,20 @@ drop a state that no longer applies.
 from __future__ import annotations
 
 import fcntl
-import logging
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Optional
 
 from vyflow.commit.confirm import read_state
 from vyflow.errors import DamagedFileError
+from vyflow.logfile import logger
 from vyflow.paths import Paths
 
-log = logging.getLogger('vyflow.commit-confirm')
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 
 POLL = 1.0                 # seconds between looks at the state
 RETRY = (5.0, 300.0)       # back-off after a failed revert: first, longest
@@ -44,7 +46,7 @@ def lock_path(paths: Paths) -> Path:
     return paths.run_dir / 'commit-confirm-timer.lock'
 
 
-def take_lock(paths: Paths) -> Optional[int]:
+def take_lock(paths: Paths) -> int | None:
     """The timer lock's descriptor, locked; None while a timer holds it."""
     from vyflow.atomicfile import open_lock
     fd = open_lock(lock_path(paths))
@@ -74,7 +76,7 @@ def spawn(paths: Paths, fd: int) -> int:
     return process.pid
 
 
-def ensure_timer(paths: Paths) -> Optional[int]:
+def ensure_timer(paths: Paths) -> int | None:
     """Start a timer if a commit-confirm state exists and no timer lives;
     returns the new timer's pid (None: none needed, or one is running)."""
     if not paths.confirm_state.exists():
@@ -90,7 +92,7 @@ def ensure_timer(paths: Paths) -> Optional[int]:
         os.close(fd)
 
 
-def resume(paths: Paths) -> Optional[str]:
+def resume(paths: Paths) -> str | None:
     """For every command: restart a missing timer; the notice to show."""
     try:
         pid = ensure_timer(paths)
@@ -123,7 +125,7 @@ def adopt_lock(paths: Paths, fd: int) -> bool:
     return False
 
 
-def _running_text(paths: Paths) -> Optional[str]:
+def _running_text(paths: Paths) -> str | None:
     """The running config as the engine reads it (None: absent or unreadable)."""
     from vyflow.atomicfile import read_bytes
     from vyflow.store import decode_config
@@ -134,7 +136,7 @@ def _running_text(paths: Paths) -> Optional[str]:
         return None
 
 
-def _follow(paths: Paths, settle: Callable[[], Optional[float]]) -> None:
+def _follow(paths: Paths, settle: Callable[[], float | None]) -> None:
     """Sleep until the state's deadline, then let ``settle`` act under the
     commit lock; return once no state is left to serve."""
     not_before, backoff = 0.0, RETRY[0]
@@ -142,7 +144,7 @@ def _follow(paths: Paths, settle: Callable[[], Optional[float]]) -> None:
         try:
             state = read_state(paths)
         except DamagedFileError as exc:
-            log.error('commit-confirm timer stops: %s', exc)
+            logger('vyflow.commit-confirm').error('commit-confirm timer stops: %s', exc)
             return
         if state is None:
             return
@@ -156,11 +158,12 @@ def _follow(paths: Paths, settle: Callable[[], Optional[float]]) -> None:
             if settle() is None:
                 return
         except Exception as exc:  # the revert failed; try again later, never give up
-            log.error('commit-confirm revert failed (retrying in %g s): %s', backoff, exc)
+            logger('vyflow.commit-confirm').error(
+                'commit-confirm revert failed (retrying in %g s): %s', backoff, exc)
             not_before, backoff = time.time() + backoff, min(backoff * 2, RETRY[1])
 
 
-def serve(paths: Paths, fd: int, settle: Callable[[], Optional[float]]) -> None:
+def serve(paths: Paths, fd: int, settle: Callable[[], float | None]) -> None:
     """The timer's life: serve the state while holding the lock ``fd``. On
     leaving, a state written meanwhile (whose writer saw the lock held and
     started no timer) is taken over again unless another timer took it."""

@@ -13,6 +13,8 @@ import ipaddress
 from vyflow.base import warn
 from vyflow.errors import ConfigError, ConfigErrors
 from vyflow.netflow import desired
+from vyflow.netflow.capture import patterns
+from vyflow.netflow.capture import verify as capture_checks
 from vyflow.netflow.facts import SystemFacts
 from vyflow.netflow.features import (AGGREGATION, DESCRIPTIONS, HASH_SAMPLER, NATEVENTS,
                                      SAMPLER, SNMP_RULES)
@@ -50,6 +52,7 @@ def verify(config: FlowConfig, facts: SystemFacts) -> None:
                          f'SNMP index rule "{prefix}" needs a base: set … snmp-index-rule '
                          f'{prefix} base <0-65535>')
     _check_module(config, facts, problems)
+    capture_checks.check(config, facts, problems.add)
     if problems:
         raise problems[0] if len(problems) == 1 else ConfigErrors(list(problems))
     _warnings(config, facts)
@@ -210,7 +213,7 @@ def _check_module(config: FlowConfig, facts: SystemFacts, problems: _Problems) -
             problems.add(path, "Dry run without ipt_NETFLOW installed: assuming Debian 12's "
                          f'build, which lacks {DESCRIPTIONS[feature]}; it has: {has}')
         else:
-            problems.add(path, f'The installed ipt_NETFLOW was built without '
+            problems.add(path, f'The installed {module.build} was built without '
                          f'{DESCRIPTIONS[feature]}; this build has: {has}')
 
 
@@ -218,14 +221,15 @@ def _warnings(config: FlowConfig, facts: SystemFacts) -> None:
     if facts.module is not None and facts.module.origin == 'assumed':
         warn('ipt_NETFLOW is not installed; this dry run assumes the features of Debian 12\'s '
              f'build: {" ".join(sorted(facts.module.features))}')
-    missing = [name for name in config.interfaces if name not in facts.interfaces]
+    capture_checks.warnings(config, facts)
+    missing = [name for name in patterns.names(config.interfaces) if name not in facts.interfaces]
     if missing:
         warn(f'Interface {missing[0]} does not exist yet; it is accounted once it appears'
              if len(missing) == 1 else f'Interfaces {", ".join(missing)} do not exist yet; '
              'they are accounted once they appear')
+    present = patterns.expand(config.interfaces, facts.interfaces)
     if config.version == 5:
-        with_ipv6 = [name for name in config.interfaces
-                     if name in facts.interfaces and facts.interfaces[name].has_global_ipv6()]
+        with_ipv6 = [name for name in present if facts.interfaces[name].has_global_ipv6()]
         if with_ipv6:
             warn(f'NetFlow version 5 cannot carry IPv6: IPv6 traffic on {", ".join(with_ipv6)} '
                  'is not accounted (use version 9 or 10)')
@@ -234,7 +238,7 @@ def _warnings(config: FlowConfig, facts: SystemFacts) -> None:
     if config.inactive_timeout >= config.active_timeout:
         warn(f'inactive-timeout ({config.inactive_timeout}) is not shorter than active-timeout '
              f'({config.active_timeout}): idle flows are exported by the active timeout')
-    offloaded = sorted(set(config.interfaces) & facts.offloaded)
+    offloaded = sorted(set(present) & facts.offloaded)
     if offloaded:
         warn(f'{", ".join(offloaded)} use nftables flowtable offload: offloaded traffic '
              'bypasses the accounting hooks and is not counted')

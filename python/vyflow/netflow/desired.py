@@ -3,8 +3,10 @@
 Pure functions. Every module setting is produced in the form the module reads
 it back (so verification compares like with like), the modprobe.d text from a
 template (one ``options`` line: ``string.Template`` does it without the ~10 ms
-that importing Jinja2 adds to every commit), the hook chains, the DSCP marks and the conntrack-events
-value. Values were validated by the definitions and verify(); ``_word``
+that importing Jinja2 adds to every commit), the capture mode's parts
+(iptables chains or our nft table, and on hooks-mode builds the load-time
+parameters that go with them), the DSCP marks and the conntrack-events value.
+Values were validated by the definitions and verify(); ``_word``
 re-checks that nothing that could act as a separator reaches a module string.
 """
 
@@ -15,7 +17,8 @@ import re
 from pathlib import Path
 
 from vyflow.errors import ConfigError
-from vyflow.netflow import dscp, hooks
+from vyflow.netflow import capture, dscp
+from vyflow.netflow.capture import iptables
 from vyflow.netflow.facts import SystemFacts
 from vyflow.netflow.features import AGGREGATION, NATEVENTS, SAMPLER, SNMP_RULES, ModuleInfo
 from vyflow.netflow.model import Collector, FlowConfig
@@ -119,20 +122,26 @@ def settings(config: FlowConfig, module: ModuleInfo, wmem_default: str | None) -
     for feature, (key, value) in optional.items():
         if module.has(feature):
             wanted[key] = value
+    if module.hooks_mode:
+        wanted.update(capture.module_parameters(config))
     return wanted
 
 
 LOAD_TIME_ORDER = ('protocol', 'destination', 'sndbuf', 'active_timeout', 'inactive_timeout',
                    'maxflows', 'hashsize', 'sampler', 'aggregation', 'natevents',
-                   'refresh_rate', 'timeout_rate', 'snmp_rules', 'engine_id')
+                   'refresh_rate', 'timeout_rate', 'snmp_rules', 'engine_id',
+                   *capture.LOAD_TIME_PARAMETERS)
 
 
 def load_options(wanted: dict[str, str]) -> list[tuple[str, str]]:
     """modprobe options: the same values, parameter names; empty strings only
-    for destination (without it the module would export to 127.0.0.1:2055)."""
+    for destination (without it the module would export to 127.0.0.1:2055);
+    capture parameters only where they differ from the module's defaults, so
+    the iptables mode writes the same file on every build."""
     return [(key, wanted[key]) for key in LOAD_TIME_ORDER
             if key in wanted and (wanted[key] != '' or key == 'destination')
-            and not (key == 'natevents' and wanted[key] == '0')]
+            and not (key == 'natevents' and wanted[key] == '0')
+            and iptables.MODULE_PARAMETERS.get(key) != wanted[key]]
 
 
 def render_modprobe(options: list[tuple[str, str]], templates_dir: Path) -> str:
@@ -149,12 +158,11 @@ def _canonical(collectors: list[Collector]) -> list[Collector]:
 
 
 def build(config: FlowConfig, facts: SystemFacts, current: SystemState,
-          wmem_default: str | None, templates_dir: Path, target: str = hooks.TARGET) -> SystemState:
+          wmem_default: str | None, templates_dir: Path,
+          target: str = iptables.TARGET) -> SystemState:
     """The desired state for a configured ``system flow-accounting``."""
     wanted = settings(config, facts.module, wmem_default)
-    ingress = hooks.wanted_chain('raw', config.interfaces, target)
-    egress = hooks.wanted_chain('mangle', config.interfaces, target) if config.egress else hooks.ABSENT
-    family_hooks = {'raw': ingress, 'mangle': egress}
+    parts = capture.wanted(config, target)
     remembered = dict(current.remembered)
     if config.natevents:
         remembered.setdefault(REMEMBERED_EVENTS, current.conntrack_events or '2')
@@ -164,9 +172,7 @@ def build(config: FlowConfig, facts: SystemFacts, current: SystemState,
     return SystemState(
         module_loaded=True, settings=wanted,
         modprobe_conf=render_modprobe(load_options(wanted), templates_dir),
-        hooks={'ipv4': family_hooks,
-               'ipv6': family_hooks if config.version != 5 else {'raw': hooks.ABSENT,
-                                                                  'mangle': hooks.ABSENT}},
+        hooks=parts.hooks, capture_table=parts.table,
         marks=(dscp.marks_for(_canonical(config.collectors), config.dscp)
                if config.dscp and config.collectors else None),
         conntrack_events=events, remembered=remembered)
@@ -176,6 +182,5 @@ def build_removed(current: SystemState) -> SystemState:
     """The desired state once ``system flow-accounting`` is deleted."""
     remembered = dict(current.remembered)
     events = remembered.pop(REMEMBERED_EVENTS, None)
-    absent = {'raw': hooks.ABSENT, 'mangle': hooks.ABSENT}
-    return SystemState(module_loaded=False, hooks={'ipv4': absent, 'ipv6': absent},
+    return SystemState(module_loaded=False, hooks=iptables.absent(),
                        conntrack_events=events, remembered=remembered)

@@ -40,6 +40,7 @@ class SystemFacts:
     module: ModuleInfo | None = None
     offloaded: set[str] = field(default_factory=set)   # interfaces in an nft flowtable
     dry_run: bool = False
+    mark_users: list[str] = field(default_factory=list)  # foreign nft rules setting our mark bit
 
     def vrf_names(self) -> set[str]:
         return {name for name, interface in self.interfaces.items() if interface.is_vrf}
@@ -71,10 +72,14 @@ def interfaces_from_ip_json(data: list[dict]) -> dict[str, Interface]:
     return interfaces
 
 
-def gather(kernel: Kernel, need_flowtables: bool) -> SystemFacts:
-    """Read the facts a commit needs."""
+def gather(kernel: Kernel, need_flowtables: bool, mark_bit: Optional[int] = None) -> SystemFacts:
+    """Read the facts a commit needs; ``mark_bit``: the nftables capture's
+    bit, to find foreign rules that set it."""
     facts = SystemFacts(interfaces_from_ip_json(kernel.addresses()),
                         kernel.module_or_assumed(), dry_run=kernel.dry_run)
     if need_flowtables and kernel.reads_system:   # read-only: a dry run checks it too
         facts.offloaded = kernel.flowtable_devices()
+    if mark_bit is not None and kernel.reads_system:   # read-only, as above
+        from vyflow.netflow.capture.nftread import foreign_mark_users
+        facts.mark_users = foreign_mark_users(kernel.nft_ruleset_json(), 1 << mark_bit)
     return facts

@@ -25,7 +25,7 @@ from vyflow.atomicfile import read_text, remove_durable, write_atomic
 from vyflow.base import ConfigWarning
 from vyflow.errors import ApplyError
 from vyflow.netflow.features import (ModuleInfo, assumed_debian, features_from_parameters,
-                                     tags_from_stat_line)
+                                     parse_modinfo, tags_from_stat_line, version_from_stat_line)
 from vyflow.paths import Paths
 
 TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
@@ -53,9 +53,29 @@ SETTINGS = {
     'timeout_rate': ('timeout-rate', 'timeout_rate'),
     'snmp_rules': ('snmp-rules', 'snmp_rules'),
     'engine_id': (None, 'engine_id'),
+    # hooks-mode builds (2.7/2.8 fork): load-time only, read through /sys
+    'targets': (None, 'targets'),
+    'hooks': (None, 'hooks'),
+    'hooks_mark': (None, 'hooks_mark'),
+    'hooks_mark_mask': (None, 'hooks_mark_mask'),
 }
 # Read these from /sys: the sysctl answers ENOENT for sndbuf without sockets.
 READ_FROM_SYSFS = {'sndbuf', 'engine_id'}
+# Parameters the module takes only when it loads (0444 in /sys, no sysctl).
+LOAD_TIME_ONLY = {'targets', 'hooks', 'hooks_mark', 'hooks_mark_mask'}
+
+
+def read_module_file(path: Path) -> bytes:
+    """A module's bytes, uncompressed: Debian 13 installs DKMS modules as .ko.xz."""
+    import gzip
+    import lzma
+    try:
+        data = path.read_bytes()
+        if path.suffix == '.xz':
+            return lzma.decompress(data)
+        return gzip.decompress(data) if path.suffix == '.gz' else data
+    except (OSError, EOFError, lzma.LZMAError, gzip.BadGzipFile):
+        return b''   # the hash-sampler tag is then unknown; nothing else depends on it
 
 
 def _read_kernel_file(path: Path) -> str | None:
@@ -133,25 +153,30 @@ class Kernel:
     def module_loaded(self) -> bool:
         return self.params_dir.is_dir() or self.stat_file.exists()
 
-    def module_info(self) -> ModuleInfo | None:
-        """Features of the loaded or installed module; None if neither."""
+    def module_parameter_names(self) -> frozenset[str]:
+        try:
+            return frozenset(entry.name for entry in self.params_dir.iterdir())
+        except OSError:
+            return frozenset()
+
+    def module_info(self) -> Optional[ModuleInfo]:
+        """Version, features and capabilities of the loaded or installed
+        module, read from the module itself; None if neither."""
         if self.stat_file.exists():
             first = (_read_kernel_file(self.stat_file) or '').split('\n', 1)[0]
-            version = first.split(',')[0].replace('ipt_NETFLOW', '').strip()
-            return ModuleInfo(True, True, tags_from_stat_line(first), 'loaded', version)
+            hooks = _read_kernel_file(self.params_dir / 'hooks')
+            return ModuleInfo(True, True, tags_from_stat_line(first), 'loaded',
+                              version_from_stat_line(first), self.module_parameter_names(),
+                              int(hooks) if hooks and hooks.strip().isdigit() else None)
         if self.paths.sandboxed:
             return None  # a sandbox root has no module of its own
-        result = self.run(['modinfo', '-F', 'filename', MODULE], check=False)
-        filename = result.stdout.strip()
-        if result.returncode != 0 or not filename:
+        result = self.run(['modinfo', MODULE], check=False)
+        found = parse_modinfo(result.stdout)
+        if result.returncode != 0 or not found.filename:
             return None
-        parameters = self.run(['modinfo', '-p', MODULE], check=False).stdout
-        try:
-            module_file = Path(filename).read_bytes()
-        except OSError:
-            module_file = b''
-        return ModuleInfo(True, False, features_from_parameters(parameters, module_file),
-                          'modinfo')
+        module_file = read_module_file(Path(found.filename))
+        return ModuleInfo(True, False, features_from_parameters(found.parameters, module_file),
+                          'modinfo', found.version, found.parameters)
 
     def module_or_assumed(self) -> ModuleInfo | None:
         info = self.module_info()
@@ -177,7 +202,8 @@ class Kernel:
 
     def writable(self) -> set[str]:
         """Settings this build can change at runtime."""
-        return {key for key in SETTINGS if self._setting_path(key, True).exists()}
+        return {key for key in SETTINGS
+                if key not in LOAD_TIME_ONLY and self._setting_path(key, True).exists()}
 
     def read_settings(self) -> dict[str, str]:
         values = {}
@@ -292,6 +318,25 @@ class Kernel:
         result = self.run(['nft', *(['-n'] if numeric else []), 'list', 'table', family, table],
                           check=False)
         return result.stdout if result.returncode == 0 else None
+
+    def nft_list_json(self, family: str, table: str) -> Optional[str]:
+        """``nft -j list table``: None when the table does not exist."""
+        result = self.run(['nft', '-j', 'list', 'table', family, table], check=False)
+        return result.stdout if result.returncode == 0 else None
+
+    def nft_list_hooks(self) -> Optional[str]:
+        """``nft list hooks``: every hook's functions and chains in the order
+        they run (empty where the kernel or nft cannot say)."""
+        result = self.run(['nft', 'list', 'hooks'], check=False)
+        return result.stdout if result.returncode == 0 else None
+
+    def nft_ruleset_json(self) -> Optional[str]:
+        result = self.run(['nft', '-j', 'list', 'ruleset'], check=False)
+        return result.stdout if result.returncode == 0 else None
+
+    def nft_capture_apply(self, script: str) -> None:
+        self.inject_fault('capture:nftables')
+        self.run(['nft', '-f', '-'], input=script, what='nft (flow-accounting capture table)')
 
     def nft_apply(self, script: str) -> None:
         self.inject_fault('dscp')

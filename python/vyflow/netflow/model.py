@@ -77,9 +77,12 @@ class FlowConfig:
     natevents: bool = False
     networks: list[NetworkAggregation] = field(default_factory=list)
     ports: list[PortAggregation] = field(default_factory=list)
-    snmp_rules: dict[str, int | None] = field(default_factory=dict)
-    dscp: str | None = None
-    history: history_settings.HistoryConfig | None = None  # issue 16: on-box history
+    snmp_rules: dict[str, Optional[int]] = field(default_factory=dict)
+    dscp: Optional[str] = None
+    capture: str = 'iptables'
+    capture_mark_bit: int = 31
+    capture_mark_bit_set: bool = False
+    history: Optional[history_settings.HistoryConfig] = None  # issue 16: on-box history
 
 
 def _int(value: str | None) -> int | None:
@@ -98,7 +101,10 @@ def from_dict(data: dict, explicit: dict) -> FlowConfig:
     netflow = data.get('netflow')
     explicit_netflow = explicit.get('netflow', {})
     config = FlowConfig(egress='enable_egress' in data, vrf=data.get('vrf'),
-                        buffer_size_mib=_int(data.get('buffer_size')))
+                        buffer_size_mib=_int(data.get('buffer_size')),
+                        capture=data.get('capture', 'iptables'),
+                        capture_mark_bit=int(data.get('capture_mark_bit', 31)),
+                        capture_mark_bit_set='capture_mark_bit' in explicit)
     if netflow is None:
         return config
     config.netflow = True

@@ -6,13 +6,19 @@ follows what the module demands: the modprobe.d file before anything can
 autoload the module; ip6 hooks off before switching to version 5 and on only
 after switching to 9/10 (hooks come after settings); destination before
 sndbuf; hooks off before rmmod. A setting this build cannot change at
-runtime is the only reason for a reload, and the step says so.
+runtime is the only reason for a reload, and the step says so: a capture mode
+switch is one (the module's hooks are load-time parameters). Our nft capture
+table is created before the module loads (its clear chains must be registered
+before the module's hooks, see capture/nftables.py); a table whose chains must
+be registered anew while the module stays loaded means a reload too.
 """
 
 from __future__ import annotations
 
-from vyflow.netflow import dscp, hooks
-from vyflow.netflow.hooks import ABSENT, FAMILIES, TABLES
+
+from vyflow.netflow import capture, dscp
+from vyflow.netflow.capture import iptables, nftables
+from vyflow.netflow.capture.iptables import ABSENT, FAMILIES, TABLES
 from vyflow.netflow.state import SystemState
 from vyflow.records import dataclass
 
@@ -22,7 +28,7 @@ if TYPE_CHECKING:
 
 SETTING_ORDER = ('protocol', 'destination', 'sndbuf', 'active_timeout', 'inactive_timeout',
                  'maxflows', 'hashsize', 'sampler', 'aggregation', 'natevents', 'refresh_rate',
-                 'timeout_rate', 'snmp_rules', 'engine_id')
+                 'timeout_rate', 'snmp_rules', 'engine_id', *capture.LOAD_TIME_PARAMETERS)
 SYSCTL_NAMES = {'refresh_rate': 'refresh-rate', 'timeout_rate': 'timeout-rate',
                 'snmp_rules': 'snmp-rules'}
 
@@ -44,6 +50,8 @@ class Step:
             return self.argument[1].splitlines()
         if self.kind == 'dscp':
             return dscp.nft_script(self.argument).splitlines()
+        if self.kind == 'capture-nft':
+            return nftables.script(*self.argument).splitlines()
         if self.kind == 'history' and self.argument:  # issue 16
             return [' '.join(self.argument.argv)]
         return []
@@ -62,6 +70,8 @@ class Step:
             kernel.iptables_restore(*argument)
         elif kind == 'dscp':
             kernel.nft_apply(dscp.nft_script(argument))
+        elif kind == 'capture-nft':
+            kernel.nft_capture_apply(nftables.script(*argument))
         elif kind == 'conntrack-events':
             kernel.write_conntrack_events(argument)
         elif kind == 'remember':
@@ -85,7 +95,7 @@ def setting_step(key: str, value: str) -> Step:
 
 
 def hooks_step(family: str, current: dict, desired: dict) -> Step | None:
-    payload = hooks.restore_payload(current, desired)
+    payload = iptables.restore_payload(current, desired)
     if not payload:
         return None
     tool = 'iptables' if family == 'ipv4' else 'ip6tables'
@@ -93,6 +103,22 @@ def hooks_step(family: str, current: dict, desired: dict) -> Step | None:
                         if current[table] != desired[table])
     return Step(f'hooks:{family}', f'{tool}-restore --noflush: {summary}', 'hooks',
                 (family, payload))
+
+
+def capture_table_step(current: nftables.Table | None,
+                       desired: nftables.Table | None) -> Step | None:
+    """Our nft capture table to ``desired`` in one transaction (None: nothing differs)."""
+    if current == desired:
+        return None
+    where = f'nft table {nftables.TABLE_FAMILY} {nftables.TABLE}'
+    if desired is None:
+        text = f'remove {where}'
+    else:
+        rules, elements = nftables.written(current, desired)
+        action = 'create' if nftables.must_register(current, desired) else 'update'
+        text = f'{action} {where} ({rules} rules, {elements} set elements written): ' \
+               f'{desired.describe().split(": ", 1)[1]}'
+    return Step('capture:nftables', text, 'capture-nft', (current, desired))
 
 
 def _file_step(text: str | None) -> Step:
@@ -159,6 +185,8 @@ def _module_plan(current: SystemState, desired: SystemState, writable: set[str])
         for family in reversed(FAMILIES):
             step = hooks_step(family, current.family_hooks(family), desired.family_hooks(family))
             steps += [step] if step else []
+        step = capture_table_step(current.capture_table, desired.capture_table)
+        steps += [step] if step else []
         if desired.marks != current.marks:
             steps.append(_dscp_step(desired.marks))
         if current.module_loaded:
@@ -171,7 +199,10 @@ def _module_plan(current: SystemState, desired: SystemState, writable: set[str])
         steps.append(_file_step(desired.modprobe_conf))
     steps += _remember_step(current, desired)
     pending = {family: current.family_hooks(family) for family in FAMILIES}
+    table = capture_table_step(current.capture_table, desired.capture_table)
     if not current.module_loaded:
+        steps += [table] if table else []
+        table = None
         steps.append(Step('module:load', 'modprobe ipt_NETFLOW (settings from modprobe.d)', 'load'))
     else:
         ip6_off = all(not chain.exists for chain in desired.family_hooks('ipv6').values())
@@ -183,12 +214,16 @@ def _module_plan(current: SystemState, desired: SystemState, writable: set[str])
         changed = [key for key in SETTING_ORDER if key in desired.settings
                    and current.settings.get(key) != desired.settings[key]]
         frozen = [key for key in changed if key not in writable]
+        if nftables.must_register(current.capture_table, desired.capture_table):
+            frozen.append('capture table')
         if frozen:
-            steps += _reload_steps(frozen, pending, desired)
+            steps += _reload_steps(frozen, pending, desired, table)
             pending = {family: desired.family_hooks(family) for family in FAMILIES}
+            table = None
         else:
             steps += [setting_step(key, desired.settings[key]) for key in changed]
     steps += _conntrack_steps(current, desired)
+    steps += [table] if table else []
     for family in FAMILIES:
         step = hooks_step(family, pending[family], desired.family_hooks(family))
         steps += [step] if step else []
@@ -197,14 +232,25 @@ def _module_plan(current: SystemState, desired: SystemState, writable: set[str])
     return steps
 
 
-def _reload_steps(frozen: list[str], pending: dict, desired: SystemState) -> list[Step]:
-    """A setting without a runtime write path: hooks off, reload, hooks on."""
+def _reload_reason(frozen: list[str], desired: SystemState) -> str:
+    """Why the module is reloaded, in the operator's words."""
+    if set(frozen) & {*capture.LOAD_TIME_PARAMETERS, 'capture table'}:
+        mode = capture.mode_of_parameters(desired.settings) or capture.nftables.NAME
+        return (f'capture {mode}: the module\'s hooks are set when it loads '
+                '(the flow cache is exported first)')
+    return f'{", ".join(frozen)} cannot change at runtime in this build'
+
+
+def _reload_steps(frozen: list[str], pending: dict, desired: SystemState,
+                  capture_step: Step | None) -> list[Step]:
+    """A setting without a runtime write path: hooks off, reload, hooks on;
+    our capture table in between, so its chains come before the module's."""
     absent = {table: ABSENT for table in TABLES}
     steps = [step for family in reversed(FAMILIES)
              if (step := hooks_step(family, pending[family], absent))]
-    reason = ', '.join(frozen)
-    steps.append(Step('module:unload', f'rmmod ipt_NETFLOW: {reason} cannot change at runtime '
-                                       'in this build', 'unload'))
+    steps.append(Step('module:unload', f'rmmod ipt_NETFLOW: {_reload_reason(frozen, desired)}',
+                      'unload'))
+    steps += [capture_step] if capture_step else []
     steps.append(Step('module:load', 'modprobe ipt_NETFLOW (settings from modprobe.d)', 'load'))
     steps += [step for family in FAMILIES
               if (step := hooks_step(family, absent, desired.family_hooks(family)))]

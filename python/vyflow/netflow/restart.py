@@ -12,7 +12,7 @@ from vyflow.config import Config, RunEnvironment
 from vyflow.definitions.model import Definitions
 from vyflow.errors import UnconfiguredSubsystem
 from vyflow.locking import file_lock
-from vyflow.netflow import hooks
+from vyflow.netflow.capture import iptables
 from vyflow.netflow.transaction import ApplyReport, apply_state
 from vyflow.records import replace
 from vyflow.scriptload import import_script
@@ -31,7 +31,6 @@ def restart(environment: RunEnvironment,
             raise UnconfiguredSubsystem('flow-accounting is not configured')
         script.verify(flow)
         script.generate(flow)
-        absent = {'raw': hooks.ABSENT, 'mangle': hooks.ABSENT}
-        stopped = replace(flow.desired, module_loaded=False, settings={},
-                          hooks={'ipv4': absent, 'ipv6': absent})
+        # our nft capture table stays: the module must load after it
+        stopped = replace(flow.desired, module_loaded=False, settings={}, hooks=iptables.absent())
         return apply_state(flow.kernel, stopped), apply_state(flow.kernel, flow.desired)

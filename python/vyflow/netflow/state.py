@@ -10,8 +10,9 @@ from __future__ import annotations
 from vyflow.history import collector as history_collector, service as history_service
 from vyflow.history.collector import CollectorSpec
 from vyflow.history.settings import HistoryPaths
-from vyflow.netflow import dscp, hooks
-from vyflow.netflow.hooks import ABSENT, FAMILIES, TABLES
+from vyflow.netflow import dscp
+from vyflow.netflow.capture import iptables, nftables, nftread
+from vyflow.netflow.capture.iptables import ABSENT, FAMILIES, TABLES
 from vyflow.records import dataclass, field
 
 TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
@@ -25,6 +26,7 @@ class SystemState:
     settings: dict[str, str] = field(default_factory=dict)     # managed ones only when desired
     modprobe_conf: str | None = None
     hooks: dict[str, dict] = field(default_factory=dict)        # family -> table -> ChainState
+    capture_table: nftables.Table | None = None                  # nft capture; None: no table
     marks: dscp.Marks = None                                     # DSCP marks; None: no table
     conntrack_events: str | None = None                       # None in desired: unmanaged
     remembered: dict = field(default_factory=dict)               # our state file (values to restore)
@@ -45,8 +47,9 @@ def read_current(kernel: Kernel) -> SystemState:
                         conntrack_events=kernel.read_conntrack_events(),
                         remembered=kernel.read_state_file(),
                         history=history_service.read_current(kernel, HistoryPaths(kernel.paths)))
-    if kernel.reads_system:
-        state.hooks = {family: hooks.read_family(kernel, family) for family in FAMILIES}
+    if kernel.reads_system:   # read-only: a dry run on a real system plans from it too
+        state.hooks = {family: iptables.read_family(kernel, family) for family in FAMILIES}
+        state.capture_table = nftread.read(kernel)
         state.marks = dscp.parse_listing(kernel.nft_list_table(dscp.TABLE_FAMILY, dscp.TABLE,
                                                                  numeric=True))
     return state
@@ -70,6 +73,10 @@ def mismatches(desired: SystemState, current: SystemState) -> list[str]:
             if want[table] != have[table]:
                 problems.append(f'hooks.{family}.{table}: desired {want[table].describe()}, '
                                 f'current {have[table].describe()}')
+    if desired.capture_table != current.capture_table or nftables.must_register(
+            current.capture_table, desired.capture_table):
+        problems.append(f'nft table {nftables.TABLE_FAMILY} {nftables.TABLE}: '
+                        + nftables.difference(desired.capture_table, current.capture_table))
     if desired.marks != current.marks:
         problems.append(f'nft table inet vyflow_export: desired {dscp.describe(desired.marks)}, '
                         f'current {dscp.describe(current.marks)}')

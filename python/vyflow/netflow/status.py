@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from typing import Optional
 
+from vyflow.netflow.capture import patterns
+from vyflow.netflow.capture import status as capture_status
+from vyflow.netflow.features import ModuleInfo
 from vyflow.netflow.health import Recent
 from vyflow.netflow.model import FlowConfig
 from vyflow.netflow.procstat import SocketStat, StatSnapshot
@@ -50,8 +53,15 @@ def _interfaces(config: Optional[FlowConfig], links: dict[str, str]) -> list[dic
     if config is None:
         return []
     directions = ['ingress', 'egress'] if config.egress else ['ingress']
-    return [{'name': name, 'directions': directions, 'state': links.get(name, 'unknown')}
-            for name in config.interfaces]
+    rows = []
+    for name in config.interfaces:
+        if patterns.is_pattern(name):   # the present interfaces it covers, not a link
+            rows.append({'name': name, 'directions': directions, 'state': 'pattern',
+                         'matches': patterns.expand([name], links)})
+        else:
+            rows.append({'name': name, 'directions': directions,
+                         'state': links.get(name, 'unknown')})
+    return rows
 
 
 def _period(collector: dict) -> str:
@@ -85,7 +95,7 @@ def hints(data: dict) -> list[str]:
         if interface['state'] == 'missing':
             out.append(f'Interface {interface["name"]} does not exist: nothing is accounted on '
                        'it until it is created')
-        elif interface['state'] not in ('up', 'unknown'):
+        elif interface['state'] not in ('up', 'unknown', 'pattern'):
             out.append(f'Interface {interface["name"]} is {interface["state"]}: no traffic '
                        'passes it')
     natevents = data['natevents']
@@ -96,13 +106,19 @@ def hints(data: dict) -> list[str]:
 
 
 def build(stat: StatSnapshot, config: Optional[FlowConfig], recent: dict[str, Recent],
-          conntrack_events: Optional[str], links: dict[str, str]) -> dict:
+          conntrack_events: Optional[str], links: dict[str, str],
+          module: Optional[ModuleInfo] = None, capture: Optional[dict] = None) -> dict:
     """The whole status as JSON-ready data; ``recent`` is health.observe's
-    answer, ``links`` maps the configured interfaces to their operational
-    state (links.link_states)."""
+    answer, ``links`` maps the configured interfaces (and those their
+    patterns cover) to their operational state (links.link_states);
+    ``module`` and ``capture`` (capture.status) say what the build can do and
+    how packets reach it."""
     flows, total, rate, export = stat.flows, stat.total, stat.rate, stat.export
     data = {
-        'module': {'loaded': True, 'version': stat.version, 'features': sorted(stat.features)},
+        'module': {'loaded': True, 'version': stat.version, 'features': sorted(stat.features),
+                   **({'capture_modes': module.capture_modes(),
+                       'parameters': sorted(module.parameters)} if module else {})},
+        'capture': capture,
         'configured': config is not None,
         'protocol': {'version': stat.protocol, 'name': PROTOCOL_NAMES.get(stat.protocol),
                      'template_refresh_packets': stat.refresh_rate,
@@ -140,7 +156,7 @@ def build(stat: StatSnapshot, config: Optional[FlowConfig], recent: dict[str, Re
         'collectors': collectors(stat, recent),
         'interfaces': _interfaces(config, links),
     }
-    data['hints'] = hints(data)
+    data['hints'] = hints(data) + (capture['hints'] if capture else [])
     return data
 
 
@@ -197,8 +213,12 @@ def render(data: dict) -> str:
     for collector in data['collectors']:
         lines.append(f'  {collector["address"]}:{collector["port"]:<6} {collector["state"]:<12} '
                      f'{_collector_counts(collector)}')
+    if data['capture']:
+        lines += capture_status.render(data['capture'], module.get('capture_modes'))
     if data['interfaces']:
         lines.append('Interfaces:   ' + ', '.join(
-            f'{i["name"]} ({"+".join(i["directions"])}, {i["state"]})' for i in data['interfaces']))
+            f'{i["name"]} ({"+".join(i["directions"])}, '
+            + (f'now {", ".join(i["matches"]) or "none"}' if 'matches' in i else i['state']) + ')'
+            for i in data['interfaces']))
     lines += [f'Hint: {hint}' for hint in data['hints']]
     return '\n'.join(lines)

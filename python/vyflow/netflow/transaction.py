@@ -49,6 +49,8 @@ class ApplyReport:
         hooks = [step.id.split(':')[1] for step in self.steps if step.kind == 'hooks']
         if hooks:
             parts.append(f'hooks updated ({", ".join(hooks)})')
+        if 'capture:nftables' in ids:
+            parts.append('capture table updated')
         if 'dscp' in ids:
             parts.append('export DSCP marking updated')
         if 'file:modprobe' in ids:
