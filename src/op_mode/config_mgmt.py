@@ -1,5 +1,9 @@
 #!/usr/bin/python3
-"""Op mode: the commit archive (``show system commit [diff N | file N]``)."""
+"""Op mode: the commit archive (``show system commit [diff N | file N]``).
+
+Revisions hold the real configuration; what is shown has its secret values
+(API keys, private keys) masked, like every configuration output.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,17 @@ from vyflow.commit.archive import Archive
 from vyflow.config import RunEnvironment
 from vyflow.configtree import parse_config
 from vyflow.configtree.diff import format_compare
+from vyflow.definitions.model import Definitions
 from vyflow.errors import DataUnavailable
+from vyflow.masking import mask_config_text, redact, secret_values
 
 
 def _archive(environment: RunEnvironment) -> Archive:
     return Archive(environment.paths.archive_dir)
+
+
+def _definitions(environment: RunEnvironment) -> Definitions:
+    return Definitions.load(environment.resources.definitions)
 
 
 def show_commit(environment: RunEnvironment, raw: bool):
@@ -41,7 +51,11 @@ def show_commit_diff(environment: RunEnvironment, raw: bool, rev: int):
         raise DataUnavailable(f'Revision {rev} is the oldest kept; there is nothing to compare '
                               'it with')
     old = archive.get(rev + 1)
-    text = format_compare(parse_config(old.config).tree, parse_config(new.config).tree)
+    old_tree, new_tree = parse_config(old.config).tree, parse_config(new.config).tree
+    definitions = _definitions(environment)
+    # diff the real trees (a changed key still shows as changed), then hide the values
+    text = redact(format_compare(old_tree, new_tree),
+                  secret_values(old_tree, definitions) | secret_values(new_tree, definitions))
     if raw:
         return {'revision': rev, 'diff': text}
     return text or f'Revision {rev} made no changes compared with revision {rev + 1}.'
@@ -50,6 +64,7 @@ def show_commit_diff(environment: RunEnvironment, raw: bool, rev: int):
 def show_commit_file(environment: RunEnvironment, raw: bool, rev: int):
     """The configuration text of revision ``rev``."""
     revision = _archive(environment).get(rev)
+    config = mask_config_text(revision.config, _definitions(environment))
     if raw:
-        return dict(revision=rev, config=revision.config, **revision.summary())
-    return revision.config.rstrip('\n')
+        return dict(revision=rev, config=config, **revision.summary())
+    return config.rstrip('\n')

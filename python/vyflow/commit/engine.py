@@ -28,7 +28,7 @@ from vyflow.commit.scripts import ScriptRun, affected_runs, load_script
 from vyflow.config import Config, RunEnvironment
 from vyflow.configtree import ConfigNode, parse_config
 from vyflow.definitions.model import Definitions
-from vyflow.errors import CommitFailed, ConfigError, VyflowError
+from vyflow.errors import CommitFailed, ConfigError, RunningChangedError, VyflowError
 from vyflow.locking import file_lock
 from vyflow.store import ConfigStore
 
@@ -78,15 +78,22 @@ class CommitEngine:
     def commit(self, proposed: Optional[ConfigNode] = None, *, via: str = 'cli',
                comment: str = '', lock_wait: float = 0.0, apply_all: bool = False,
                after_success: Optional[Callable[[], None]] = None,
-               versions: Optional[dict[str, int]] = None) -> CommitResult:
+               versions: Optional[dict[str, int]] = None,
+               base: Optional[ConfigNode] = None) -> CommitResult:
         """Commit ``proposed`` (default: the working config). ``apply_all``
         runs every owner script with config on either side, changed or not
         (boot: the system may hold nothing, or stale state, of ours).
         ``after_success`` runs still under the lock (commit-confirm arms its
         timer there). ``versions``: the footer that came with ``proposed``,
-        whose foreign components are kept."""
+        whose foreign components are kept. ``base``: the running config
+        ``proposed`` was built from, outside any configure session (the
+        API): the commit is refused with RunningChangedError if running has
+        moved on meanwhile, and the configure session is left alone."""
         with file_lock(self.paths.commit_lock, wait=lock_wait):
             running = self.store.running()
+            if base is not None and running != base:
+                raise RunningChangedError('The running configuration changed while this '
+                                          'change was prepared; prepare it again')
             self._record_unarchived()
             session_text = read_text(self.paths.working_config)
             if proposed is None:
@@ -103,7 +110,7 @@ class CommitEngine:
             foreign = None if versions is None else self.store.foreign_versions(versions)
             text = self.store.write_running(proposed, foreign)
             revision = self.archive.record(text, self.user, via, comment)
-            if read_text(self.paths.working_config) == session_text:
+            if base is None and read_text(self.paths.working_config) == session_text:
                 remove_durable(self.paths.working_config)
             if after_success is not None:
                 after_success()

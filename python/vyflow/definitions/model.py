@@ -203,6 +203,9 @@ class Definitions:
     @staticmethod
     def _invalid_value(definition: Definition, path: list[str], value: str,
                        problem: str) -> ValueValidationError:
+        if definition.secret:  # never echo a key, even a wrong one
+            from vyflow.masking import MASK
+            value = MASK
         lines = [f'Invalid value "{value}" for {_bracket(path)}: {problem}']
         if definition.value_help:
             lines.append('Allowed values: ' + definition.allowed())
