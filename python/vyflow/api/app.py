@@ -176,9 +176,8 @@ class Guard:
         too_large = f'Request body larger than {limit // (1024 * 1024)} MiB ' \
                     '(service https request-body-size-limit)'
         declared = dict(scope['headers']).get(b'content-length', b'0')
-        if not declared.isdigit() or int(declared) > limit:
-            await self._refuse(send, scope, 413, too_large if declared.isdigit()
-                               else 'Invalid Content-Length')
+        if declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, scope, 413, too_large)
             return
         body = bytearray()
         while True:
