@@ -256,3 +256,16 @@ def test_settings_round_trip():
                               allow_clients=('192.0.2.0/24',), tls_versions=('1.3',))
     assert ServerSettings.from_json(settings.to_json()) == settings
     assert 'k' * 8 not in settings.to_json()
+
+
+def test_listening_sockets_are_tcp_by_protocol():
+    """asyncio sets TCP_NODELAY on accepted connections only for sockets made
+    with IPPROTO_TCP; without it every answer waits for a delayed ACK."""
+    import socket
+    from vyflow.api.server import listening_sockets
+    sockets = listening_sockets(ServerSettings(keys={}, port=0, listen=('127.0.0.1',)))
+    try:
+        assert [sock.proto for sock in sockets] == [socket.IPPROTO_TCP]
+    finally:
+        for sock in sockets:
+            sock.close()

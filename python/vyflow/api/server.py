@@ -30,7 +30,9 @@ def listening_sockets(settings: ServerSettings) -> list[socket.socket]:
     sockets, problems = [], []
     for address in settings.listen:
         family = socket.AF_INET6 if ':' in address else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP by name: asyncio sets TCP_NODELAY on accepted connections
+        # only then, and without it every answer waits out a delayed ACK (40 ms)
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if family == socket.AF_INET6:
