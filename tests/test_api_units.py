@@ -114,26 +114,30 @@ def test_identify_finds_the_key_id():
         assert identify(wrong, digests) is None
 
 
-def _fastest(function, repeat=7, number=20):
-    best = float('inf')
+def _fastest_pair(first, second, repeat=41, number=5):
+    """The best time of each of two functions, measured alternately, so a
+    loaded machine slows both alike and the minimum filters the spikes."""
+    best = [float('inf'), float('inf')]
     for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            function()
-        best = min(best, time.perf_counter() - start)
+        for index, function in enumerate((first, second)):
+            start = time.perf_counter()
+            for _ in range(number):
+                function()
+            best[index] = min(best[index], time.perf_counter() - start)
     return best
 
 
 def test_identify_takes_as_long_for_a_nearly_right_key_as_for_a_wrong_one():
     """A timing probe: with ``==`` on the key, a candidate sharing all but its
-    last byte with a 1 MB key costs ~30 µs of memcmp more than one differing at
-    the first byte (a ratio of well over 3 at this size); hashed and compared
-    with compare_digest, both cost the same hashing."""
+    last byte with a 1 MB key costs a 1 MB memcmp more than one differing at
+    the first byte (a ratio of several hundred, measured); hashed and compared
+    with compare_digest, both cost the same hashing (a ratio near 1). The
+    bounds leave room for a loaded machine, not for a leak."""
     key = 'k' * 1_000_000
     digests = {'big': key_digest(key)}
     close, far = key[:-1] + 'x', 'x' + key[1:]
-    ratio = _fastest(lambda: identify(close, digests)) / _fastest(lambda: identify(far, digests))
-    assert 0.7 < ratio < 1.4, ratio
+    slow, fast = _fastest_pair(lambda: identify(close, digests), lambda: identify(far, digests))
+    assert 0.5 < slow / fast < 2, slow / fast
 
 
 def test_failures_are_limited_per_address():
