@@ -73,7 +73,9 @@ class Api:
         except ApiError as exc:
             return envelope(error=_scrub(str(exc), secrets), status=exc.status,
                             headers=exc.headers)
-        log.info('%s %s: key %s: done', client, request.url.path, key_id)
+        # changes are worth a line in the log; reads (retrieve, show) only when debugging
+        level = logging.DEBUG if request.url.path in ('/retrieve', '/show') else logging.INFO
+        log.log(level, '%s %s: key %s: done', client, request.url.path, key_id)
         return envelope(_scrub(result, secrets))
 
     def _run(self, work: Callable[[dict, str], Any], data: dict, key_id: str,
