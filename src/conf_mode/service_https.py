@@ -8,7 +8,7 @@ writes the server's settings (key digests, never keys) and the certificate
 files; apply starts, restarts or stops vyflow-https.service through systemd —
 only when a listening socket is affected, since the server picks up new keys
 and limits by itself. Under ``--root`` (or ``--dry-run``) apply only says what
-it would do. Inside the API server itself a restart or stop is queued
+it would do (and ``--dry-run`` writes nothing). Inside the API server itself a restart or stop is queued
 (``--no-block``), so the request that asked for it still gets its answer.
 """
 
@@ -35,17 +35,18 @@ KEYS = BASE + ['api', 'keys', 'id']
 class HttpsService:
     environment: RunEnvironment
     files: SettingsFiles
-    previous: Optional[ServerSettings]      # what the server runs with now
     config: Optional[dict] = None           # None: service https is not configured
     certificates: Optional[dict] = None     # pki certificate
     settings: Optional[ServerSettings] = None
+    # what the server ran with before this script wrote its settings (read in
+    # generate, so a second run in the same commit, for pki, sees the first's)
+    previous: Optional[ServerSettings] = None
     certificate_pem: Optional[str] = None
     key_pem: Optional[str] = None
 
 
 def get_config(config: Config) -> HttpsService:
-    files = SettingsFiles(config.environment.paths)
-    service = HttpsService(config.environment, files, files.load())
+    service = HttpsService(config.environment, SettingsFiles(config.environment.paths))
     if config.exists(BASE):
         service.config = config.get_config_dict(BASE, key_mangling=('-', '_'),
                                                 get_first_key=True, no_tag_node_value_mangle=True,
@@ -125,9 +126,17 @@ def verify(service: HttpsService) -> None:
              'it on the network')
 
 
+def _writes(service: HttpsService) -> bool:
+    """``--dry-run`` on a real system changes nothing; a sandbox root (tests,
+    demos) is its own system, whose settings a sandboxed server reads."""
+    return not service.environment.dry_run or service.environment.paths.sandboxed
+
+
 def generate(service: HttpsService) -> None:
+    service.previous = service.files.load()
     if service.config is None:
-        service.files.remove()
+        if _writes(service):
+            service.files.remove()
         return
     https = service.config
     keys = https['api']['keys']['id']
@@ -147,7 +156,8 @@ def generate(service: HttpsService) -> None:
         private_key=str(service.files.private_key) if certificate_digest else None,
         certificate_digest=certificate_digest,
         strict='strict' in https['api'].get('rest', {}))
-    service.files.write(service.settings, service.certificate_pem, service.key_pem)
+    if _writes(service):
+        service.files.write(service.settings, service.certificate_pem, service.key_pem)
 
 
 def _as_list(value) -> list:
@@ -167,9 +177,9 @@ def _action(previous: Optional[ServerSettings], current: Optional[ServerSettings
 
 
 def apply(service: HttpsService) -> None:
-    action = _action(service.previous, service.settings)
     if service.settings is None and service.previous is None:
         return
+    action = _action(service.previous, service.settings)
     environment = service.environment
     if environment.dry_run:
         reason = 'a sandbox root' if environment.paths.sandboxed else 'vyflow --dry-run'
@@ -179,7 +189,10 @@ def apply(service: HttpsService) -> None:
     if os.environ.get(SERVER_ENV) and action in ('restart', 'stop'):
         argv.insert(1, '--no-block')    # this very server: answer first, then go
         print(f'service https: the API server will {action} after this request')
-    result = subprocess.run(argv, capture_output=True, text=True, check=False)
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ApplyError(f'service https: cannot run "{" ".join(argv)}": {exc}') from None
     if result.returncode != 0:
         raise ApplyError(f'service https: "{" ".join(argv)}" failed: '
                          f'{(result.stderr or result.stdout).strip()} '
