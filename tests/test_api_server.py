@@ -164,6 +164,23 @@ def test_terraform_request_shapes(api):
     assert gone == (400, {'success': False, 'data': None, 'error': EMPTY})   # "not found"
 
 
+def test_foltik_provider_request_shapes(api):
+    """foltik/vyos (vyos-client-go): lists with a separate "value", showConfig
+    of a leaf unwrapped from {leaf: value}, save with no path and no file."""
+    leaf = NETFLOW + ['hash-size']
+    commands = [{'op': 'set', 'path': leaf, 'value': '65536'}]
+    assert api.call('/configure', form=form(commands, KEY))[0] == 200
+    assert api.call('/retrieve', form=form({'op': 'showConfig', 'path': leaf}, KEY))[1]['data'] \
+        == {'hash-size': '65536'}
+    whole = api.call('/retrieve', form=form({'op': 'showConfig', 'path': []}, KEY))[1]['data']
+    assert whole['system']['flow-accounting']['netflow']['hash-size'] == '65536'
+    assert api.call('/config-file', form=form({'op': 'save'}, KEY))[1]['success'] is True
+    deleted = [{'op': 'delete', 'path': leaf, 'value': '65536'}]
+    assert api.call('/configure', form=form(deleted, KEY))[0] == 200
+    assert api.call('/retrieve', form=form({'op': 'showConfig', 'path': leaf}, KEY))[1] == \
+        {'success': False, 'data': None, 'error': EMPTY}
+
+
 def test_config_file_operations(api):
     saved = api.cli.root / 'etc/vyflow/config.boot'
     status, body = api.call('/config-file', form=form({'op': 'save', 'path': []}, KEY))
