@@ -16,7 +16,7 @@ from vyflow.api.sessions import apply_commands, parse_configure, submitted_secre
 from vyflow.api.settings import ServerSettings, key_digest
 from vyflow.configtree import parse_config, render_config
 from vyflow.definitions.model import Definitions
-from vyflow.masking import MASK, mask_config_text, mask_secrets, redact, secret_values
+from vyflow.definitions.masking import MASK, mask_config_text, mask_secrets, redact, secret_values
 from vyflow.paths import Paths
 
 KEY = 'first-key-0123456789'

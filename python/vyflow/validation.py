@@ -96,6 +96,6 @@ def _check_leaf(node: ConfigNode, definition: Definition, shown: str, where: str
         problem = definition.check_value(value)
         if problem:
             if definition.secret:  # never echo a key, even a wrong one
-                from vyflow.masking import MASK
+                from vyflow.definitions.masking import MASK
                 value = MASK
             problems.append(f'{where}Invalid value "{value}" for {shown}: {problem}')

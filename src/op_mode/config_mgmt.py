@@ -15,7 +15,7 @@ from vyflow.configtree import parse_config
 from vyflow.configtree.diff import format_compare
 from vyflow.definitions.model import Definitions
 from vyflow.errors import DataUnavailable
-from vyflow.masking import mask_config_text, redact, secret_values
+from vyflow.definitions.masking import mask_config_text, redact, secret_values
 
 
 def _archive(environment: RunEnvironment) -> Archive:

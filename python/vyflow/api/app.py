@@ -32,7 +32,7 @@ from vyflow.api.sessions import apply_commands, parse_configure, submitted_secre
 from vyflow.api.show import OpMode
 from vyflow.api.state import ServerState
 from vyflow.errors import VyflowError
-from vyflow.masking import redact
+from vyflow.definitions.masking import redact
 
 log = logging.getLogger('vyflow.api')
 

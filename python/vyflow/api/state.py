@@ -20,7 +20,7 @@ from vyflow.api.settings import ServerSettings, SettingsFiles
 from vyflow.config import RunEnvironment
 from vyflow.configtree import ConfigNode, parse_config
 from vyflow.definitions.model import Definitions
-from vyflow.masking import mask_secrets, secret_values
+from vyflow.definitions.masking import mask_secrets, secret_values
 from vyflow.paths import Paths, Resources
 
 

@@ -204,7 +204,7 @@ class Definitions:
     def _invalid_value(definition: Definition, path: list[str], value: str,
                        problem: str) -> ValueValidationError:
         if definition.secret:  # never echo a key, even a wrong one
-            from vyflow.masking import MASK
+            from vyflow.definitions.masking import MASK
             value = MASK
         lines = [f'Invalid value "{value}" for {_bracket(path)}: {problem}']
         if definition.value_help:
