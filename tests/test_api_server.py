@@ -229,6 +229,9 @@ def test_info_needs_no_key(api):
     status, body = api.call('/info', method='GET')
     assert status == 200 and body['success']
     assert body['data']['version'].startswith('vyflow ') and body['data']['hostname']
+    assert api.call('/info?hostname=false', method='GET')[1]['data']['hostname'] == ''
+    status, body = api.call('/info?version=perhaps', method='GET')
+    assert status == 400 and body['error'].startswith('Invalid query: query.version')
 
 
 def wait_for(predicate, timeout):

@@ -16,6 +16,7 @@ import socket
 from typing import Any, Callable
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -137,6 +138,12 @@ def build_app(state: ServerState) -> ASGIApp:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
         return envelope(error=str(exc.detail), status=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_query(request: Request, exc: RequestValidationError):
+        return envelope(error='Invalid query: ' + '; '.join(
+            f'{".".join(map(str, error["loc"]))}: {error["msg"]}' for error in exc.errors()),
+            status=400)
 
     return Guard(app, state)
 
