@@ -140,3 +140,35 @@ def test_a_server_without_settings_says_why(tmp_path):
     server = ApiServer(tmp_path / 'root', tmp_path / 'server.log')
     with pytest.raises(AssertionError, match='service https is not configured'):
         server.start(timeout=20)
+
+
+def test_ready_only_once_listening_and_a_failure_to_listen_is_an_exit(flow_cli, tmp_path):
+    """What systemd (Type=notify) relies on so that a commit's restart fails,
+    and is undone, when the server cannot listen: READY=1 on NOTIFY_SOCKET
+    once the sockets are bound; otherwise an exit with the reason."""
+    import socket
+    import subprocess
+    flow_cli(*HTTPS, 'api', 'keys', 'id', 'a', 'key', KEY)
+    flow_cli('commit')
+    notify = tmp_path / 'notify'
+    with network_namespace(f'api-notify-{os.getpid()}'), \
+            socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as listener:
+        listener.bind(str(notify))
+        listener.settimeout(30)
+        server = ApiServer(flow_cli.root, tmp_path / 'server.log',
+                           extra_env={'NOTIFY_SOCKET': str(notify)})
+        server.start()
+        try:
+            assert listener.recv(64) == b'READY=1'
+            socket.create_connection(('127.0.0.1', 443), timeout=5).close()
+        finally:
+            server.stop()
+        flow_cli(*HTTPS, 'listen-address', '192.0.2.1')     # not an address of this namespace
+        flow_cli('commit')
+        failed = subprocess.run(server.process_argv(), env=server.env, capture_output=True,
+                                text=True, timeout=60)
+        assert failed.returncode == 1
+        assert 'cannot listen on 192.0.2.1 port 443' in failed.stderr
+        listener.settimeout(0.5)
+        with pytest.raises(socket.timeout):
+            listener.recv(64)

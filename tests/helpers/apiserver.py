@@ -65,11 +65,13 @@ class ApiServer:
     def certificate(self) -> Path:
         return self.root / 'var/lib/vyflow/https/self-signed.pem'
 
+    def process_argv(self) -> list[str]:
+        return [PYTHON, '-m', 'vyflow.api', '--root', str(self.root)]
+
     def start(self, timeout: float = 30) -> ApiServer:
         with open(self.log, 'ab') as log:
-            self.process = subprocess.Popen([PYTHON, '-m', 'vyflow.api', '--root', str(self.root)],
-                                            env=self.env, stdout=log, stderr=log,
-                                            stdin=subprocess.DEVNULL)
+            self.process = subprocess.Popen(self.process_argv(), env=self.env, stdout=log,
+                                            stderr=log, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
