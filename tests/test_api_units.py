@@ -10,7 +10,7 @@ from conftest import PROJECT_ROOT
 from vyflow.api.auth import FailureLimiter, identify
 from vyflow.api.configfile import allowed_file
 from vyflow.api.protocol import ApiError
-from vyflow.api.rebase import merge3
+from vyflow.configtree.merge import merge3
 from vyflow.api.retrieve import EMPTY, show_config
 from vyflow.api.sessions import apply_commands, parse_configure, submitted_secrets
 from vyflow.api.settings import ServerSettings, key_digest

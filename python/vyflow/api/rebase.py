@@ -11,10 +11,9 @@ value wins — it is still pending, and ``compare`` shows it.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from vyflow.atomicfile import read_text
 from vyflow.configtree import ConfigNode, parse_config
+from vyflow.configtree.merge import merge3
 from vyflow.definitions.model import Definitions
 from vyflow.locking import file_lock
 from vyflow.paths import Paths
@@ -32,27 +31,3 @@ def rebase_session(paths: Paths, definitions: Definitions, base: ConfigNode,
         working = parse_config(text, str(paths.working_config)).tree
         merged = merge3(base, working, committed) or ConfigNode()
         ConfigStore(paths, definitions.component_versions).write_working(merged)
-
-
-def merge3(base: Optional[ConfigNode], ours: Optional[ConfigNode],
-           theirs: Optional[ConfigNode]) -> Optional[ConfigNode]:
-    """Three-way merge of config subtrees: ``ours`` (the session) and
-    ``theirs`` (the commit) both started from ``base``; None is "absent"."""
-    if ours == base or ours == theirs:
-        return theirs.copy() if theirs is not None else None
-    if theirs == base:
-        return ours.copy() if ours is not None else None
-    if ours is None or theirs is None or ours.values is not None or theirs.values is not None:
-        return ours.copy() if ours is not None else None    # a conflict: the session's edit
-    base_children = base.children if base is not None else {}
-    base_comment = base.comment if base is not None else None
-    merged = ConfigNode(ours.name, is_tag=ours.is_tag or theirs.is_tag,
-                        comment=ours.comment if ours.comment != base_comment else theirs.comment)
-    for name in list(dict.fromkeys([*theirs.children, *ours.children, *base_children])):
-        child = merge3(base_children.get(name), ours.children.get(name),
-                       theirs.children.get(name))
-        if child is not None:
-            merged.children[name] = child
-    if not merged.children:     # everything below went on one side or the other
-        return None
-    return merged
