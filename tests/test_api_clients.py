@@ -57,6 +57,9 @@ def test_pyvyos_drives_a_vyflow_router(tmp_path):
                                   '127.0.0.1', KEY], capture_output=True, text=True, timeout=300,
                                  env=dict(os.environ, REQUESTS_CA_BUNDLE=str(server.certificate)))
             cli_show = cli('show', 'flow-accounting').stdout      # in the same namespace
+            top = server.call('/show', {'op': 'show', 'key': KEY,
+                                        'path': ['flow-accounting', 'flows', 'top', '10']})
+            cli_top = cli('show', 'flow-accounting', 'flows', 'top', '10').stdout
         finally:
             server.stop()
     assert run.returncode == 0, run.stderr
@@ -75,6 +78,8 @@ def test_pyvyos_drives_a_vyflow_router(tmp_path):
     shown = results['show flow-accounting']
     assert shown['status'] == 200 and 'ipt_NETFLOW 2.6' in shown['result']
     assert shown['result'] == cli_show.rstrip('\n')
+    assert top == (200, {'success': True, 'data': cli_top.rstrip('\n'), 'error': None})
+    assert len(cli_top.splitlines()) > 5
     assert 'by pyvyos  via api' in results['show commits']['result']
     assert results['reboot']['status'] == 400      # "not supported by vyflow" (pyvyos hides it)
     assert 'version "10"' in cli.running()
