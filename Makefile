@@ -91,6 +91,7 @@ install: $(BUILD)/definitions.json
 	sed -e 's|@PYTHON@|$(PYTHON)|' -e 's|@PYLIBDIR@|$(PYLIBDIR)|' data/vyflow-https.service \
 	    > $(DESTDIR)$(SYSTEMDUNITDIR)/vyflow-https.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vyflow-https.service
+	install -m 0644 data/vyflow-history.service $(DESTDIR)$(SYSTEMDUNITDIR)/vyflow-history.service
 
 # ---- Debian package ---------------------------------------------------------
 # Built from a copy of the tree (so debian/rules clean never touches this

@@ -84,7 +84,7 @@ def test_show_reports_module_export_and_interfaces(router):
     data = json.loads(router('show', 'flow-accounting', '--json').stdout)
     assert set(data) == {'module', 'configured', 'protocol', 'timeouts', 'sampler', 'natevents',
                          'flows', 'hash', 'rates', 'drops', 'export', 'collectors',
-                         'interfaces', 'hints'}
+                         'interfaces', 'hints', 'history'}   # history: None unless kept (issue 16)
     assert data['rates']['last_4s'] == {'bits_per_second': 146210, 'packets_per_second': 13}
     assert data['collectors'][0] | {} == {
         'address': '127.0.0.1', 'port': 2055, 'bind': None, 'device': None, 'state': 'connected',

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Optional
 
 from vyflow.config import Config, RunEnvironment
+from vyflow.history import checks as history_checks, collector as history_collector
+from vyflow.history.settings import HistoryPaths
 from vyflow.netflow import checks, desired, facts, model
 from vyflow.netflow.kernel import Kernel
 from vyflow.netflow.state import SystemState
@@ -29,6 +31,7 @@ class FlowAccounting:
     on_disk: Optional[SystemState] = None       # remembered values, conntrack events
     wmem_default: Optional[str] = None
     desired: Optional[SystemState] = None
+    history_facts: Optional[history_checks.HistoryFacts] = None   # issue 16
 
 
 def get_config(config: Config) -> FlowAccounting:
@@ -41,12 +44,14 @@ def get_config(config: Config) -> FlowAccounting:
         return FlowAccounting(environment, kernel, None, on_disk=on_disk)
     return FlowAccounting(environment, kernel, flow_config,
                           facts.gather(kernel, need_flowtables=bool(flow_config.interfaces)),
-                          on_disk, kernel.wmem_default())
+                          on_disk, kernel.wmem_default(),
+                          history_facts=history_checks.gather(flow_config, kernel))
 
 
 def verify(flow: FlowAccounting) -> None:
     if flow.config is not None:
         checks.verify(flow.config, flow.facts)
+        history_checks.verify(flow.config, flow.history_facts)
 
 
 def generate(flow: FlowAccounting) -> None:
@@ -55,6 +60,8 @@ def generate(flow: FlowAccounting) -> None:
     else:
         flow.desired = desired.build(flow.config, flow.facts, flow.on_disk, flow.wmem_default,
                                      flow.environment.resources.templates_dir)
+        flow.desired.history = history_collector.desired(   # issue 16: the local collector
+            flow.config.history, flow.config.sampling_rate, HistoryPaths(flow.environment.paths))
 
 
 def apply(flow: FlowAccounting) -> None:

@@ -55,13 +55,30 @@ def _status(environment: RunEnvironment) -> dict:
     data = status.build(stat, config, previous, kernel.read_conntrack_events(),
                         links.link_states(config.interfaces))
     write_atomic(samples, json.dumps(status.sample(stat)))
+    _add_history_status(data, kernel, config)
     return data
+
+
+def _add_history_status(data: dict, kernel: Kernel, config: model.FlowConfig) -> None:
+    """Issue 16: the flow history's health joins the status and its hints."""
+    from vyflow.history import opmode as history
+    data['history'] = history.status(kernel, config)
+    if data['history']:
+        data['hints'] += data['history']['hints']
 
 
 def show(environment: RunEnvironment, raw: bool):
     """Module, export and collector status with hints."""
     data = _status(environment)
-    return data if raw else status.render(data)
+    if raw:
+        return data
+    text = status.render(data)
+    if data.get('history'):  # issue 16: history lines before the hints
+        from vyflow.history.health import render as history_lines
+        lines = text.splitlines()
+        at = next((n for n, line in enumerate(lines) if line.startswith('Hint: ')), len(lines))
+        text = '\n'.join(lines[:at] + history_lines(data['history']) + lines[at:])
+    return text
 
 
 def show_collectors(environment: RunEnvironment, raw: bool):
@@ -143,3 +160,52 @@ def restart_flow_accounting(environment: RunEnvironment) -> None:
     else:
         print('flow-accounting restarted: ipt_NETFLOW reloaded with the committed settings, '
               'hooks re-added')
+
+
+# ---- issue 16: the flow history (python/vyflow/history) -------------------------------
+
+HistoryOrder = Literal['bytes', 'packets', 'flows']
+HistorySubject = Literal['src-ip', 'dst-ip', 'host', 'src-port', 'dst-port', 'protocol',
+                         'interface', 'conversation']
+
+
+def show_history(environment: RunEnvironment, raw: bool, top: Optional[int] = None,
+                 by: HistoryOrder = 'bytes', of: HistorySubject = 'src-ip',
+                 last: Optional[str] = None, since: Optional[str] = None,
+                 until: Optional[str] = None, interface: Optional[str] = None,
+                 host: Optional[str] = None):
+    """Top talkers from the flow history (default: top 10 source addresses by bytes,
+    last hour); counts scaled for sampling, and labelled so, when sampling is on."""
+    from vyflow.history import opmode as history
+    from vyflow.history.top import DEFAULT_TOP, TopQuery
+    spec = TopQuery(top or DEFAULT_TOP, by, of)
+    return history.show_top(environment, _configured(environment), raw, spec, last, since,
+                            until, interface, host)
+
+
+def show_history_graph(environment: RunEnvironment, raw: bool, by: HistoryOrder = 'bytes',
+                       last: Optional[str] = None, since: Optional[str] = None,
+                       until: Optional[str] = None, interface: Optional[str] = None,
+                       host: Optional[str] = None):
+    """Traffic over time from the flow history: a row per interface, or per top host
+    of one interface."""
+    from vyflow.history import opmode as history
+    return history.show_graph(environment, _configured(environment), raw, by, last, since,
+                              until, interface, host)
+
+
+def show_interface(environment: RunEnvironment, raw: bool, interface: str,
+                   host: Optional[str] = None, port: Optional[str] = None,
+                   protocol: Optional[str] = None, top: Optional[int] = None,
+                   sort_by: Literal['bytes', 'packets'] = 'bytes'):
+    """VyOS's ``show flow-accounting interface IF``: the interface's top conversations
+    of the last hour from the flow history when it is kept (as pmacct's in-memory
+    table answered), else its cached flows."""
+    config = _configured(environment)
+    if config is None or config.history is None:
+        return show_flows(environment, raw, interface, host, port, protocol, top, sort_by)
+    from vyflow.history import opmode as history
+    from vyflow.history.top import DEFAULT_TOP, TopQuery
+    spec = TopQuery(top or DEFAULT_TOP, sort_by, 'conversation')
+    return history.show_top(environment, config, raw, spec, None, None, None, interface, host,
+                            port, protocol)

@@ -207,16 +207,16 @@ class Completer:
             return self._tag_values(node) if node else Completions([], [])
         used = set(typed[0::2])
         choices = [Choice(name, node.get('help', '')) for name, node in sorted(options.items())
-                   if name not in used]
+                   if name not in used and not (typed and 'command' in node)]  # sub-commands first
         choices.append(Choice('--json', 'Output as JSON'))
         return Completions(choices, [Hint('<Enter>', 'Execute the current command')])
 
     def op_path(self, words: list[str]) -> Completions:
         entry, index = self.op_tree, 0
         while index < len(words):
-            if entry.get('options'):
-                return self._options(entry, words[index:])
             child = entry.get('children', {}).get(words[index])
+            if entry.get('options') and 'command' not in (child or {}):
+                return self._options(entry, words[index:])
             if child is None:
                 return Completions([], [])
             entry = child

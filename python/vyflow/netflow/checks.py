@@ -217,12 +217,12 @@ def _warnings(config: FlowConfig, facts: SystemFacts) -> None:
     if offloaded:
         warn(f'{", ".join(offloaded)} use nftables flowtable offload: offloaded traffic '
              'bypasses the accounting hooks and is not counted')
-    if config.netflow and not config.collectors:
+    if config.netflow and not config.collectors and config.history is None:  # issue 16
         warn('No NetFlow server is configured: flows are accounted locally and visible with '
              '"show flow-accounting flows", but not exported')
     if config.sampling_mode_set and config.sampling_rate is None:
         warn('sampling-mode has no effect without sampling-rate')
-    if config.buffer_size_mib is not None and not config.collectors:
+    if config.buffer_size_mib is not None and not config.collectors and config.history is None:
         warn('buffer-size has no effect without a NetFlow server')
     if config.dscp is not None and not config.collectors:
         warn('dscp has no effect without a NetFlow server')

@@ -50,6 +50,8 @@ def destination_entries(config: FlowConfig) -> list[str]:
         if device:
             entry += f'%{device}'
         entries.append(_word(entry, 'destination'))
+    if config.history is not None:  # issue 16: the local history collector, always last
+        entries.append(_word(config.history.destination, 'destination'))
     return entries
 
 
@@ -103,7 +105,7 @@ def settings(config: FlowConfig, module: ModuleInfo, wmem_default: Optional[str]
         'timeout_rate': str(config.template_refresh_minutes),
         'engine_id': engine_id_value(config),
     }
-    if config.collectors:  # the module has no socket to size without a destination
+    if config.collectors or config.history:  # no socket to size without a destination
         if config.buffer_size_mib is not None:
             wanted['sndbuf'] = str(config.buffer_size_mib * 1024 * 1024)
         elif wmem_default:

@@ -12,6 +12,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
+from vyflow.history import settings as history_settings
+
 if TYPE_CHECKING:
     from vyflow.config import Config
 
@@ -76,6 +78,7 @@ class FlowConfig:
     ports: list[PortAggregation] = field(default_factory=list)
     snmp_rules: dict[str, Optional[int]] = field(default_factory=dict)
     dscp: Optional[str] = None
+    history: Optional[history_settings.HistoryConfig] = None  # issue 16: on-box history
 
 
 def _int(value: Optional[str]) -> Optional[int]:
@@ -125,6 +128,9 @@ def from_dict(data: dict, explicit: dict) -> FlowConfig:
     config.snmp_rules = {prefix: _int(rule.get('base'))
                          for prefix, rule in netflow.get('snmp_index_rule', {}).items()}
     config.dscp = netflow.get('dscp')
+    # issue 16: recursive defaults fill an absent history node; only a set one counts
+    if 'history' in explicit_netflow:
+        config.history = history_settings.from_dict(netflow['history'])
     return config
 
 

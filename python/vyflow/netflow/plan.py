@@ -45,6 +45,8 @@ class Step:
             return self.argument[1].splitlines()
         if self.kind == 'dscp':
             return dscp.nft_script(self.argument).splitlines()
+        if self.kind == 'history' and self.argument:  # issue 16
+            return [' '.join(self.argument.argv)]
         return []
 
     def run(self, kernel: Kernel) -> None:
@@ -65,6 +67,10 @@ class Step:
             kernel.write_conntrack_events(argument)
         elif kind == 'remember':
             kernel.write_state_file(argument)
+        elif kind == 'history':  # issue 16: the local history collector
+            from vyflow.history import service
+            from vyflow.history.settings import HistoryPaths
+            service.apply(kernel, HistoryPaths(kernel.paths), argument)
         else:
             raise ValueError(f'unknown step kind {kind}')
 
@@ -125,6 +131,29 @@ def _conntrack_steps(current: SystemState, desired: SystemState) -> list[Step]:
 
 def plan(current: SystemState, desired: SystemState, writable: set[str]) -> list[Step]:
     """Steps turning ``current`` into ``desired``; empty when they agree."""
+    first, last = _history_steps(current, desired)
+    return first + _module_plan(current, desired, writable) + last
+
+
+def _history_steps(current: SystemState, desired: SystemState) -> tuple[list[Step], list[Step]]:
+    """Issue 16: the local collector listens before the module sends to it (its
+    first templates arrive) and stops last (rmmod exports the cache to it)."""
+    if desired.history == current.history:
+        return [], []
+    from vyflow.history.collector import describe
+    if desired.history is None:
+        return [], [Step('history:collector', 'stop the history collector', 'history', None)]
+    if current.history is None:
+        verb = 'start the history collector'
+    elif current.history.argv == desired.history.argv:
+        verb = 'store new limits for the history collector'
+    else:
+        verb = 'restart the history collector'
+    return [Step('history:collector', f'{verb}: {describe(desired.history)}', 'history',
+                 desired.history)], []
+
+
+def _module_plan(current: SystemState, desired: SystemState, writable: set[str]) -> list[Step]:
     steps: list[Step] = []
     if not desired.module_loaded:
         for family in reversed(FAMILIES):

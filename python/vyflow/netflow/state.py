@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
+from vyflow.history import collector as history_collector, service as history_service
+from vyflow.history.collector import CollectorSpec
+from vyflow.history.settings import HistoryPaths
 from vyflow.netflow import dscp, hooks
 from vyflow.netflow.hooks import ABSENT, FAMILIES, TABLES
 
@@ -26,6 +29,7 @@ class SystemState:
     marks: Optional[frozenset] = None                            # DSCP marks; None: no table
     conntrack_events: Optional[str] = None                       # None in desired: unmanaged
     remembered: dict = field(default_factory=dict)               # our state file (values to restore)
+    history: Optional[CollectorSpec] = None                      # issue 16: None: no collector
 
     def family_hooks(self, family: str) -> dict:
         return {table: self.hooks.get(family, {}).get(table, ABSENT) for table in TABLES}
@@ -39,7 +43,8 @@ def read_current(kernel: Kernel) -> SystemState:
                         settings=kernel.read_settings() if loaded else {},
                         modprobe_conf=kernel.read_modprobe_conf(),
                         conntrack_events=kernel.read_conntrack_events(),
-                        remembered=kernel.read_state_file())
+                        remembered=kernel.read_state_file(),
+                        history=history_service.read_current(kernel, HistoryPaths(kernel.paths)))
     if not kernel.dry_run:
         state.hooks = {family: hooks.read_family(kernel, family) for family in FAMILIES}
         state.marks = dscp.parse_listing(kernel.nft_list_table(dscp.TABLE_FAMILY, dscp.TABLE))
@@ -69,4 +74,7 @@ def mismatches(desired: SystemState, current: SystemState) -> list[str]:
         differ('net.netfilter.nf_conntrack_events', desired.conntrack_events,
                current.conntrack_events)
     differ('file /var/lib/vyflow/netflow-state.json', desired.remembered, current.remembered)
+    if desired.history != current.history:  # issue 16
+        problems.append(f'history collector: desired {history_collector.describe(desired.history)}'
+                        f', current {history_collector.describe(current.history)}')
     return problems

@@ -8,7 +8,7 @@ original error is reported (with whatever could not be restored, if anything).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from vyflow.errors import ApplyError, VerificationError
@@ -47,6 +47,8 @@ class ApplyReport:
             parts.append('export DSCP marking updated')
         if 'file:modprobe' in ids:
             parts.append('modprobe.d updated')
+        parts += [step.description.split(':')[0] for step in self.steps  # issue 16
+                  if step.kind == 'history']
         return 'flow-accounting: ' + '; '.join(parts or ['settings updated'])
 
     def plan_text(self, reason: str) -> str:
@@ -89,8 +91,7 @@ def _restorable(snapshot: SystemState) -> SystemState:
     if snapshot.settings.get('destination', '') != '' or 'sndbuf' not in snapshot.settings:
         return snapshot
     settings = {k: v for k, v in snapshot.settings.items() if k != 'sndbuf'}
-    return SystemState(snapshot.module_loaded, settings, snapshot.modprobe_conf, snapshot.hooks,
-                       snapshot.marks, snapshot.conntrack_events, snapshot.remembered)
+    return replace(snapshot, settings=settings)  # every other field (history too) kept
 
 
 def restore(kernel: Kernel, snapshot: SystemState) -> list[str]:

@@ -31,7 +31,8 @@ def load_op_tree(context: Context) -> dict:
 
 def _options(entry: dict, words: list[str]) -> list[str]:
     """Check ``name value`` option words against the node's option children."""
-    allowed = entry.get('children', {})
+    allowed = {name: child for name, child in entry.get('children', {}).items()
+               if 'command' not in child}  # a child with a command is a sub-command
     seen = set()
     for index in range(0, len(words), 2):
         name = words[index]
@@ -49,7 +50,7 @@ def resolve(tree: dict, words: list[str]) -> Optional[OpCommand]:
     entry, index = tree, 0
     command = None
     while index < len(words):
-        if entry.get('options'):
+        if entry.get('options') and 'command' not in entry.get('children', {}).get(words[index], {}):
             return OpCommand(command, words[:index], _options(entry, words[index:]))
         child = entry.get('children', {}).get(words[index])
         if child is None:

@@ -3,6 +3,7 @@ system {
     flow-accounting {
         buffer-size "20"
         netflow {
+            history
             interface "eth0"
             interface "eth1"
         }

@@ -1,6 +1,7 @@
 system {
     flow-accounting {
         netflow {
+            history
             interface "eth0"
             interface "wg0"
         }

@@ -1,6 +1,7 @@
 system {
     flow-accounting {
         netflow {
+            history
             interface "eth2"
             version "9"
         }
