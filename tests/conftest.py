@@ -90,6 +90,14 @@ class Cli:
                                  f'({result.returncode}):\n{result.stdout}\n{result.stderr}')
         return result
 
+    @property
+    def config_dir(self) -> Path:
+        """DIR/etc/vyflow: a bare FILE after save/load/merge is found there
+        (under --root every file stays in the root)."""
+        directory = self.root / 'etc/vyflow'
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory
+
     def state(self, name: str):
         import json
         path = self.root / 'var/lib/test' / f'{name}.json'

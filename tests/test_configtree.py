@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from vyflow.configtree import ConfigNode, natural_key, parse_config, render_config, render_tree
 from vyflow.configtree.diff import format_compare, format_marked
+from vyflow.configtree.parser import MAX_DEPTH
 from vyflow.errors import ConfigParseError
 
 SAMPLE = '''\
@@ -109,9 +110,18 @@ def test_parse_errors_have_line_and_column(text, line, column, reason):
     assert str(error).startswith(f'cfg.boot:{line}:{column}: ')
 
 
-def test_deep_nesting_is_not_a_crash():
-    text = 'a {\n' * 5000 + '}\n' * 5000
-    assert parse_config(text).tree.find(['a'] * 5000) is not None
+def test_nesting_up_to_the_limit_works_everywhere_and_deeper_is_refused_clearly():
+    deepest = 'a {\n' * MAX_DEPTH + 'b "1"\n' + '}\n' * MAX_DEPTH
+    tree = parse_config(deepest).tree
+    changed = tree.copy()
+    changed.set(['a'] * MAX_DEPTH + ['b'], '2')
+    assert tree == parse_config(render_tree(tree)).tree
+    assert '+' in format_compare(tree, changed) and '>' in format_marked(tree, changed)
+    with pytest.raises(ConfigParseError) as caught:
+        parse_config('a {\n' * (MAX_DEPTH + 1) + '}\n' * (MAX_DEPTH + 1), 'deep.boot')
+    assert str(caught.value) == f'deep.boot:{MAX_DEPTH + 1}:3: nested more than {MAX_DEPTH} levels deep'
+    with pytest.raises(ConfigParseError, match='nested more than'):
+        parse_config('a {\n' * 5000 + '}\n' * 5000)
 
 
 def test_compare_and_marked_views():

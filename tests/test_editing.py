@@ -106,8 +106,8 @@ def test_comment_is_kept_through_commit_and_save_and_removed_by_empty_text(cli, 
     cli('comment', 'service', 'alpha', 'user', 'bob', 'on call until May')
     cli('comment', 'service', 'alpha', 'port', 'behind the proxy')
     cli('commit')
-    cli('save', str(tmp_path / 'saved.boot'))
-    saved = (tmp_path / 'saved.boot').read_text()
+    cli('save', 'saved.boot')
+    saved = (cli.config_dir / 'saved.boot').read_text()
     assert '/* behind the proxy */\n        port "8080"' in saved
     assert '/* on call until May */\n        user bob {' in saved
     cli('comment', 'service', 'alpha', 'port', '')
@@ -156,57 +156,57 @@ def test_save_load_merge(cli, tmp_path):
     saved_file = cli.root / 'etc/vyflow/config.boot'
     assert 'port "81"' in saved_file.read_text()
     assert '// vyos-config-version: "test@2"' in saved_file.read_text()
-    other = tmp_path / 'other.boot'
+    other = cli.config_dir / 'other.boot'
     other.write_text('service {\n alpha {\n  port 82\n  mode slow\n }\n}\n'
                      'interfaces {\n ethernet eth0 {\n  address dhcp\n }\n}\n')
-    loaded = cli('load', other).stdout
+    loaded = cli('load', other.name).stdout
     assert 'kept verbatim' in loaded and 'interfaces' in loaded
     assert '- port "81"\n+ port "82"' in loaded
     assert "Load complete. Use 'commit' to make changes effective." in loaded
-    refused = cli('load', other, check=False)
+    refused = cli('load', '/etc/vyflow/other.boot', check=False)  # the same file
     assert refused.returncode == 1 and 'Cannot load: configuration modified' in refused.stderr
     cli('discard')
-    extra = tmp_path / 'extra.boot'
+    extra = cli.config_dir / 'extra.boot'
     extra.write_text('service {\n alpha {\n  address 192.0.2.7\n  names blue\n }\n}\n')
     cli(*ALPHA, 'names', 'red')
-    merged = cli('merge', extra).stdout
+    merged = cli('merge', extra.name).stdout
     assert '+ address "192.0.2.7"' in merged and '+ names "blue"' in merged
     assert 'names "red"' in cli('show').stdout  # merge never deletes
 
 
 def test_load_reports_every_problem_with_file_line_column(cli, tmp_path):
-    bad = tmp_path / 'bad.boot'
+    bad = cli.config_dir / 'bad.boot'
     bad.write_text('service {\n    alpha {\n        port 70000\n        mode medium\n'
                    '        bogus 1\n    }\n}\n')
-    result = cli('load', bad, check=False)
+    result = cli('load', bad.name, check=False)
     assert result.returncode == 1
     assert f'{bad}:3:9: Invalid value "70000" for [service alpha port]' in result.stderr
     assert f'{bad}:4:9: Invalid value "medium"' in result.stderr
     assert f'{bad}:5:9: Configuration path: [service alpha bogus] is not valid' in result.stderr
-    syntax = tmp_path / 'syntax.boot'
+    syntax = cli.config_dir / 'syntax.boot'
     syntax.write_text('service {\n  alpha {\n')
-    result = cli('load', syntax, check=False)
+    result = cli('load', syntax.name, check=False)
     assert result.returncode == 1 and f'{syntax}:2:9: missing "}}" for "alpha"' in result.stderr
     assert not (cli.root / 'run/vyflow/working.boot').exists()
 
 
 def test_load_json_is_checked_against_the_schema(cli, tmp_path):
-    good = tmp_path / 'good.json'
+    good = cli.config_dir / 'good.json'
     good.write_text(json.dumps({'service': {'alpha': {'port': '8081', 'address': ['192.0.2.1', 'any'],
                                                       'disable': {}, 'user': {'bob': {'level': 'admin'}}},
                                             'beta': {'5': {'size': '10'}},
                                             'other': {'kept': ['a', 'b'], 'x': {}}},
                                 'interfaces': {'ethernet': {'eth0': {'address': 'dhcp'}}}}))
-    cli('load', '--json', good)
+    cli('load', '--json', good.name)
     shown = cli('show').stdout
     assert '+        kept "a"' in shown and '+        eth0 {' in shown  # foreign: kept (JSON has no tag syntax)
     assert '+        port "8081"' in shown and '+    beta 5 {' in shown
     assert '+        disable' in shown and '+        user bob {' in shown
     cli('discard')
-    bad = tmp_path / 'bad.json'
+    bad = cli.config_dir / 'bad.json'
     bad.write_text(json.dumps({'service': {'alpha': {'port': '0', 'mode': 'medium', 'zzz': '1'},
                                            'beta': {'500': {}}}}))
-    result = cli('load', '--json', bad, check=False)
+    result = cli('load', '--json', bad.name, check=False)
     assert result.returncode == 1
     assert '[service alpha port] "0" is not a port number' in result.stderr
     assert "[service alpha mode] 'medium' is not one of ['fast', 'slow']" in result.stderr

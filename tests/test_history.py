@@ -513,8 +513,8 @@ def test_a_full_disk_is_said_and_the_history_still_answers(tmp_path):
     root = tmp_path / 'root'
     flow_dir = HistoryPaths(Paths(root)).flow_dir
     flow_dir.mkdir(parents=True)
-    subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=1m', 'vyflow-history-test', str(flow_dir)],
-                   check=True)
+    subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'vyflow-history-test',
+                    str(flow_dir)], check=True)   # 0755: vyflow refuses a directory others may write
     try:
         running = replay_captures(start(root))
         try:

@@ -131,10 +131,10 @@ def test_migrating_twice_changes_nothing(case, definitions):
 # ---- through the real CLI ---------------------------------------------------
 
 @pytest.mark.parametrize('case', CASES)
-def test_migrated_config_loads_and_commits(case, flow_cli, tmp_path):
-    path = _copy(case, tmp_path)
+def test_migrated_config_loads_and_commits(case, flow_cli):
+    path = _copy(case, flow_cli.config_dir)
     original = path.read_bytes()
-    loaded = flow_cli('load', path).stdout
+    loaded = flow_cli('load', path.name).stdout
     for message in _expected_messages(case):
         assert message in loaded
     assert loaded.count('kept verbatim') <= 1
@@ -145,12 +145,12 @@ def test_migrated_config_loads_and_commits(case, flow_cli, tmp_path):
     assert running.find(FLOW) == expected.find(FLOW)
     assert running == expected
     assert path.read_bytes() == original and _backups(path) == []  # load never rewrites
-    again = flow_cli('load', path).stdout
+    again = flow_cli('load', path.name).stdout
     assert 'No configuration changes to commit.' in again
 
 
-def test_a_whole_vyos_config_announces_its_foreign_sections_once(flow_cli, tmp_path):
-    loaded = flow_cli('load', _copy('v1-sagitta-whole-router', tmp_path)).stdout
+def test_a_whole_vyos_config_announces_its_foreign_sections_once(flow_cli):
+    loaded = flow_cli('load', _copy('v1-sagitta-whole-router', flow_cli.config_dir).name).stdout
     notices = [line for line in loaded.splitlines() if 'kept verbatim' in line]
     assert len(notices) == 1
     for section in ('firewall', 'interfaces', 'nat', 'protocols', 'service', 'system sflow'):
@@ -174,13 +174,13 @@ def test_boot_migrates_the_saved_config_in_place(flow_cli):
 
 # ---- failures leave the file untouched ---------------------------------------
 
-def test_a_malformed_old_file_fails_with_line_and_column(flow_cli, tmp_path):
-    path = tmp_path / 'broken.boot'
+def test_a_malformed_old_file_fails_with_line_and_column(flow_cli):
+    path = flow_cli.config_dir / 'broken.boot'
     text = ('system {\n    flow-accounting {\n        interface eth0\n        netflow {\n'
             '            server 192.0.2.1 {\n                port 2055\n        }\n    }\n}\n'
             + V1_FOOTER)
     path.write_text(text)
-    result = flow_cli('load', path, check=False)
+    result = flow_cli('load', path.name, check=False)
     assert result.returncode == 1
     assert f'{path}:1:8: missing "}}" for "system" opened here' in result.stderr
     assert path.read_text() == text and _backups(path) == []
@@ -304,9 +304,9 @@ def test_a_backup_holding_the_same_bytes_is_reused(definitions, tmp_path):
     assert _backups(path) == [backup]
 
 
-def test_the_rewritten_file_keeps_its_permissions(definitions, tmp_path):
+def test_the_rewritten_file_and_its_backup_are_0640_as_every_config(definitions, tmp_path):
     path = _copy('v1-sampling-zero', tmp_path)
-    path.chmod(0o640)
+    path.chmod(0o644)
     read_config(path, definitions)
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert stat.S_IMODE(path.with_name(path.name + SUFFIX).stat().st_mode) == 0o640
@@ -500,13 +500,13 @@ def test_the_scripts_are_executable_and_chain_to_the_system_version(definitions)
         assert (directory / name).read_text().startswith('#!/usr/bin/python3\n')
 
 
-def test_foreign_component_versions_survive_load_commit_and_save(flow_cli, tmp_path):
+def test_foreign_component_versions_survive_load_commit_and_save(flow_cli):
     """A whole VyOS config keeps telling VyOS how old its other sections are."""
-    source = _copy('v1-sagitta-whole-router', tmp_path)
+    source = _copy('v1-sagitta-whole-router', flow_cli.config_dir)
     foreign = {name: number for name, number in
                parse_config(source.read_text()).versions.items() if name != 'flow-accounting'}
     assert foreign
-    flow_cli('load', source)
+    flow_cli('load', source.name)
     flow_cli('commit')
     flow_cli('save')
     saved = parse_config((flow_cli.root / 'etc/vyflow/config.boot').read_text()).versions

@@ -1,65 +1,230 @@
-"""Crash-safe file writes and removals.
+"""Crash-safe reads and writes of the files vyflow keeps, reached safely.
 
-Every persistent write is: temp file in the same directory -> write -> fsync ->
-rename over the target -> fsync of the directory. A reader (or a process
-killed at any instant) therefore sees the old file or the new one, never a mix,
-and after a power cut the rename is durable.
+Every file vyflow keeps is opened here, through safepath (no link followed,
+checked directories), so other modules just call these primitives. Every
+persistent write is: unpredictable temp name in the same directory, created
+``O_EXCL|O_NOFOLLOW`` at 0600 -> write -> ``fchmod`` to the final mode ->
+fsync -> rename over the target -> fsync of the directory. A reader (or a
+process killed at any instant) sees the old file or the new one, never a mix,
+after a power cut the rename is durable, and the rename replaces a name in the
+checked directory: it never writes through a link. Modes are explicit
+whatever the umask: configs and archive 0640 (they may hold secrets of other
+sections), locks and commit-confirm state 0600.
 """
 
 from __future__ import annotations
 
+import errno
+import functools
 import os
+import stat
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional, TypeVar
+
+from vyflow.errors import FileKindError, LimitError
+from vyflow.safepath import (OPERATOR, OPERATOR_IN_ROOT, OWN, Policy, directory, final_link,
+                             kind_of, open_in)
+from vyflow.text import shown
+
+__all__ = ['OPERATOR', 'OPERATOR_IN_ROOT', 'OWN', 'Policy', 'MAX_FILE_BYTES', 'FILE_MODE',
+           'PRIVATE_MODE', 'read_bytes', 'read_text', 'write_atomic', 'create_exclusive',
+           'remove_durable', 'list_directory', 'ensure_directory', 'open_for_append', 'open_lock']
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""No file vyflow reads may be larger: a 100,000-node config is ~3 MB."""
+
+FILE_MODE = 0o640     # configs and archive: they may hold secrets of other sections
+PRIVATE_MODE = 0o600  # temp files until renamed, locks, commit-confirm state
+
+Function = TypeVar('Function', bound=Callable)
 
 
-def fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+def _naming_the_path(function: Function) -> Function:
+    """Operating-system errors name the whole path (calls relative to a
+    directory descriptor only know the last component)."""
+    @functools.wraps(function)
+    def wrapper(path: Path, *args, **kwargs):
+        try:
+            return function(path, *args, **kwargs)
+        except OSError as exc:
+            if exc.filename is None or not str(exc.filename).startswith('/'):
+                exc.filename = str(path)
+            raise
+    return wrapper  # type: ignore[return-value]
+
+
+@_naming_the_path
+def read_bytes(path: Path, policy: Policy = OWN, limit: int = MAX_FILE_BYTES) -> Optional[bytes]:
+    """The file's bytes, or None when it (or its directory) does not exist."""
+    path = final_link(path, policy)
+    with directory(path.parent, policy, create=False) as dir_fd:
+        if dir_fd is None:
+            return None
+        try:
+            fd = open_in(dir_fd, path, os.O_RDONLY, 0)
+        except FileNotFoundError:
+            return None
     try:
-        os.fsync(fd)
+        if os.fstat(fd).st_size > limit:
+            raise _too_large(path, limit)
+        chunks, total = [], 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b''.join(chunks)
+            total += len(chunk)
+            if total > limit:  # it grew while being read
+                raise _too_large(path, limit)
+            chunks.append(chunk)
     finally:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes | str, mode: int = 0o644) -> None:
-    """Replace ``path`` with ``data`` atomically and durably."""
-    if isinstance(data, str):
-        data = data.encode('utf-8')
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+def _too_large(path: Path, limit: int) -> LimitError:
+    return LimitError(f'{shown(str(path))} is larger than {limit // (1024 * 1024)} MiB, '
+                      'the most vyflow reads')
+
+
+def read_text(path: Path, policy: Policy = OWN, limit: int = MAX_FILE_BYTES) -> Optional[str]:
+    """The file's UTF-8 text, or None when it does not exist."""
+    data = read_bytes(path, policy, limit)
+    return None if data is None else data.decode('utf-8')
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _temp_file(dir_fd: int, name: str) -> tuple[str, int]:
+    """An unpredictable new file next to ``name``, created 0600, never through a link."""
+    while True:
+        temp = f'.{name[:64]}.{os.urandom(8).hex()}.tmp'
+        try:
+            return temp, os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                                 | os.O_CLOEXEC, PRIVATE_MODE, dir_fd=dir_fd)
+        except FileExistsError:
+            continue
+
+
+def _refuse_non_regular(dir_fd: int, path: Path) -> None:
+    """A name about to be replaced must be a regular file (or absent): a save
+    never turns /dev/null or a link into a file."""
     try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        info = os.stat(path.name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(info.st_mode):
+        raise FileKindError(f'{shown(str(path))} is {kind_of(info.st_mode)}: vyflow writes only '
+                            'regular files or new ones, and never through a link')
+
+
+def _written_temp(dir_fd: int, path: Path, data: bytes, mode: int) -> str:
+    temp, fd = _temp_file(dir_fd, path.name)
+    try:
+        _write_all(fd, data)
+        os.fchmod(fd, mode)
         os.fsync(fd)
     except BaseException:
         os.close(fd)
-        temp.unlink(missing_ok=True)
+        os.unlink(temp, dir_fd=dir_fd)
         raise
     os.close(fd)
-    try:
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    fsync_directory(path.parent)
+    return temp
 
 
-def remove_durable(path: Path) -> bool:
+@_naming_the_path
+def write_atomic(path: Path, data: bytes | str, mode: int = FILE_MODE,
+                 policy: Policy = OWN) -> None:
+    """Replace ``path`` with ``data`` atomically and durably, at ``mode``."""
+    if isinstance(data, str):
+        data = data.encode('utf-8')
+    with directory(path.parent, policy, create=policy.create_directories) as dir_fd:
+        if dir_fd is None:
+            raise FileNotFoundError(errno.ENOENT, 'no such directory', str(path.parent))
+        _refuse_non_regular(dir_fd, path)
+        temp = _written_temp(dir_fd, path, data, mode)
+        try:
+            os.rename(temp, path.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        except BaseException:
+            os.unlink(temp, dir_fd=dir_fd)
+            raise
+        os.fsync(dir_fd)
+
+
+@_naming_the_path
+def create_exclusive(path: Path, data: bytes, mode: int = FILE_MODE,
+                     policy: Policy = OWN) -> bool:
+    """Create ``path`` holding ``data`` durably unless the name is taken
+    (False then): a complete temp file is hard-linked to the name, which
+    fails rather than replaces."""
+    with directory(path.parent, policy, create=policy.create_directories) as dir_fd:
+        if dir_fd is None:
+            raise FileNotFoundError(errno.ENOENT, 'no such directory', str(path.parent))
+        temp = _written_temp(dir_fd, path, data, mode)
+        try:
+            os.link(temp, path.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd,
+                    follow_symlinks=False)
+        except FileExistsError:
+            return False
+        finally:
+            os.unlink(temp, dir_fd=dir_fd)
+        os.fsync(dir_fd)
+        return True
+
+
+@_naming_the_path
+def remove_durable(path: Path, policy: Policy = OWN) -> bool:
     """Remove ``path`` if present, durably; True if something was removed."""
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        return False
-    fsync_directory(path.parent)
-    return True
+    with directory(path.parent, policy, create=False) as dir_fd:
+        if dir_fd is None:
+            return False
+        try:
+            os.unlink(path.name, dir_fd=dir_fd)
+        except FileNotFoundError:
+            return False
+        os.fsync(dir_fd)
+        return True
 
 
-def read_text(path: Path) -> Optional[str]:
-    """The file's text, or None when it does not exist."""
-    try:
-        return path.read_text(encoding='utf-8')
-    except FileNotFoundError:
-        return None
+@_naming_the_path
+def list_directory(path: Path, policy: Policy = OWN) -> list[str]:
+    """The names in directory ``path`` (checked like any other); [] if missing."""
+    with directory(path, policy, create=False) as fd:
+        return [] if fd is None else os.listdir(fd)
+
+
+@_naming_the_path
+def ensure_directory(path: Path) -> None:
+    """Make one of vyflow's own directories (0755, every missing one on the
+    way), checked like every directory vyflow uses."""
+    with directory(path, OWN, create=True):
+        pass
+
+
+@_naming_the_path
+def open_for_append(path: Path, mode: int = FILE_MODE) -> int:
+    """A descriptor appending to one of vyflow's own files (the log),
+    created at ``mode``; the caller closes it."""
+    with directory(path.parent, OWN, create=True) as dir_fd:
+        fd = open_in(dir_fd, path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_MODE)
+    _own_mode(fd, mode)
+    return fd
+
+
+@_naming_the_path
+def open_lock(path: Path) -> int:
+    """A descriptor of one of vyflow's lock files (0600), for ``flock``."""
+    with directory(path.parent, OWN, create=True) as dir_fd:
+        fd = open_in(dir_fd, path, os.O_RDWR | os.O_CREAT, PRIVATE_MODE)
+    _own_mode(fd, PRIVATE_MODE)
+    return fd
+
+
+def _own_mode(fd: int, mode: int) -> None:
+    """Give a file we own exactly ``mode`` (a file made by an older version
+    or under another umask is brought in line)."""
+    info = os.fstat(fd)
+    if info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) != mode:
+        os.fchmod(fd, mode)

@@ -10,7 +10,6 @@ Operations return the text to show; problems raise errors from vyflow.errors.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
 from vyflow.configtree import ConfigNode
@@ -20,10 +19,11 @@ from vyflow.errors import ConfigPathError, UncommittedChangesError, ValueValidat
 from vyflow.locking import file_lock
 from vyflow.paths import Paths
 from vyflow.store import ConfigStore
+from vyflow.text import bracketed, quoted
 
 
 def _bracket(words: Sequence[str]) -> str:
-    return '[' + ' '.join(words) + ']'
+    return bracketed(words)
 
 
 class Session:
@@ -119,7 +119,7 @@ class Session:
         resolved = self.definitions.resolve(words, for_set=False)
         if resolved.value is not None:
             raise ConfigPathError(f'Comments belong to nodes: name {_bracket(resolved.path)}, '
-                                  f'not its value "{resolved.value}"', resolved.path)
+                                  f'not its value {quoted(resolved.value)}', resolved.path)
         if not resolved.path or (resolved.definition.is_tag and not resolved.at_tag_value):
             raise ConfigPathError(f'Configuration path: {_bracket(resolved.path)} cannot carry '
                                   'a comment: name a node or a tag value', resolved.path)
@@ -164,22 +164,17 @@ class Session:
 
     # ---- files -----------------------------------------------------------
 
-    def resolve_file(self, name: Optional[str]) -> Path:
-        """A file named on the command line: absolute as given, a bare name
-        relative to the saved-config directory (like VyOS's /config)."""
-        if not name:
-            return self.paths.saved_config
-        path = Path(name)
-        return path if path.is_absolute() else self.paths.saved_config.parent / path
-
     def save(self, name: Optional[str] = None) -> str:
+        """Write the running config to the saved config, or to the file
+        ``name`` (see Paths.operator_file for where it may be)."""
         from vyflow.atomicfile import write_atomic
-        target = self.resolve_file(name)
+        target, policy = self.paths.operator_file(name)
         lines = []
         if self.store.has_changes():
             lines.append('Warning: you have uncommitted changes that will not be saved.')
         write_atomic(target, self.store.render(self.store.running(),
-                                               self.store.running_foreign_versions()))
+                                               self.store.running_foreign_versions()),
+                     policy=policy)
         lines.append(f"Saving configuration to '{target}'... Done")
         return '\n'.join(lines)
 

@@ -45,6 +45,29 @@ class ConfigParseError(VyflowError):
         self.reason = message
 
 
+class UsageError(VyflowError):
+    """The command line is wrong (an empty ``--root``, an option without its
+    value): correct it."""
+
+    exit_code = 2
+
+
+class UnsafePathError(VyflowError):
+    """A file or directory vyflow would use could be changed by someone else
+    (a symbolic link, another owner, writable by group or others): fix it as
+    the message says, then run the command again."""
+
+
+class FileKindError(VyflowError):
+    """A file is not what the command needs (a device, FIFO or directory
+    instead of a regular file; not a configuration file): name the right one."""
+
+
+class LimitError(VyflowError):
+    """An input is larger than vyflow accepts (file size, nesting, value
+    length): make it smaller."""
+
+
 class ResourceError(VyflowError):
     """A compiled file vyflow ships (definitions, schema) is missing: build or reinstall."""
 

@@ -3,7 +3,9 @@
 The JSON is the config dict (the shape ``get_config_dict`` returns, keys not
 mangled). It is checked against the JSON Schema compiled from the definitions
 before anything is accepted; the schema's ``x-vyflow-validator`` keyword runs
-the same in-process validators as ``set``. Then it becomes a tree.
+the same in-process validators as ``set``. Then it becomes a tree. Nesting is
+bounded as in config.boot (parser.MAX_DEPTH), so no recursive check can
+overflow the stack.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from vyflow.atomicfile import OWN, Policy, read_text
 from vyflow.configtree import ConfigNode
+from vyflow.configtree.parser import MAX_DEPTH
 from vyflow.definitions.config_schema import VALIDATOR_KEYWORD
 from vyflow.definitions.model import Definition, Definitions
 from vyflow.errors import ConfigError
 from vyflow.paths import read_compiled
+from vyflow.text import shown
 
 
 def _validator_class():
@@ -40,24 +45,47 @@ def schema_problems(data: Any, schema: dict) -> list[str]:
     problems = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         where = ' '.join(map(str, error.absolute_path)) or '(top level)'
-        problems.append(f'[{where}] {error.message}')
+        problems.append(f'[{shown(where)}] {shown(error.message)}')
     return problems
 
 
-def load_json_config(path: Path, schema_path: Path, definitions: Definitions) -> ConfigNode:
+def load_json_config(path: Path, schema_path: Path, definitions: Definitions,
+                     policy: Policy = OWN) -> ConfigNode:
     """Read, validate and convert a JSON config; ConfigError lists problems."""
+    where = shown(str(path))
     try:
-        data = json.loads(path.read_text(encoding='utf-8'))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f'{path}: cannot read: {exc}') from None
+        text = read_text(path, policy)
+        if text is None:
+            raise ConfigError(f'{where}: no such file')
+        data = json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f'{where}: not UTF-8 text ({exc.reason})') from None
     except json.JSONDecodeError as exc:
-        raise ConfigError(f'{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}') from None
+        raise ConfigError(f'{where}:{exc.lineno}:{exc.colno}: not a JSON configuration: '
+                          f'{exc.msg}') from None
+    except RecursionError:
+        raise ConfigError(f'{where}: JSON nested too deeply') from None
+    if not isinstance(data, dict):
+        raise ConfigError(f'{where}: not a JSON configuration (an object at the top level)')
+    if _depth(data) > MAX_DEPTH:
+        raise ConfigError(f'{where}: nested more than {MAX_DEPTH} levels deep')
     schema = read_compiled(schema_path)
     problems = schema_problems(data, schema)
     if problems:
-        raise ConfigError(f'{path} does not match the configuration schema:\n'
+        raise ConfigError(f'{where} does not match the configuration schema:\n'
                           + '\n'.join(problems))
     return tree_from_dict(data, definitions.root)
+
+
+def _depth(data: Any) -> int:
+    """How deeply objects and lists nest (iteratively: any depth is measured)."""
+    deepest, pending = 0, [(data, 1)]
+    while pending:
+        item, depth = pending.pop()
+        deepest = max(deepest, depth)
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
 
 
 def tree_from_dict(data: dict, definition: Definition) -> ConfigNode:

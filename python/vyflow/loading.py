@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vyflow import __version__
+from vyflow.atomicfile import OWN, Policy, read_bytes
 from vyflow.configtree import ConfigNode, parse_config, render_config
 from vyflow.definitions.model import Definitions
 from vyflow.errors import ConfigError, ConfigParseError, MigrationError
 from vyflow.migration import Migration, migrate_config, replace_keeping_backup
 from vyflow.paths import Resources
+from vyflow.text import shown
 from vyflow.validation import validate_tree
 
 
@@ -38,7 +40,7 @@ class LoadedConfig:
 
 def foreign_notice(sections: list[str]) -> str:
     return ('Notice: sections not managed by vyflow are kept verbatim in the config, '
-            f'but neither validated nor applied: {", ".join(sorted(sections))}')
+            f'but neither validated nor applied: {", ".join(shown(s) for s in sorted(sections))}')
 
 
 def _migration_notices(path: Path | str, migration: Migration, footer: bool) -> list[str]:
@@ -57,12 +59,30 @@ def _migration_notices(path: Path | str, migration: Migration, footer: bool) -> 
     return [f"Migrated '{path}' ({crossed}):"] + [f'  {text}' for text in migration.messages]
 
 
-def read_config(path: Path, definitions: Definitions, rewrite: bool = True) -> LoadedConfig:
+def _refuse_bare_sections(tree: ConfigNode, definitions: Definitions, path: Path | str) -> None:
+    """A section this system does not know that holds nothing ("router1",
+    the whole of /etc/hostname) means the file is not a config file."""
+    for name, section in tree.children.items():
+        if name not in definitions.root.children and section.is_bare():
+            line, column = section.origin or (1, 1)
+            raise ConfigParseError('not a configuration file: its top level must hold only '
+                                   'sections such as "system { ... }"', line, column, str(path))
+
+
+def read_config(path: Path, definitions: Definitions, rewrite: bool = True,
+                policy: Policy = OWN) -> LoadedConfig:
     """Parse, migrate and validate a config file; with ``rewrite``, a migrated
-    file is written back with the original kept as a backup."""
-    if not path.is_file():
-        raise ConfigError(f'{path}: no such file')
-    original = path.read_bytes()
+    file is written back with the original kept as a backup. ``policy``
+    says how the file may be reached (atomicfile): the saved config is
+    vyflow's own, a file named after ``load`` the operator's.
+
+    A file that is not a config file (binary, or no config sections at its
+    top, such as /etc/shadow) is refused without echoing what it holds."""
+    original = read_bytes(path, policy)
+    if original is None:
+        raise ConfigError(f'{shown(str(path))}: no such file')
+    if b'\0' in original:
+        raise ConfigParseError('not a configuration file (binary data)', 1, 1, str(path))
     try:
         text = original.decode('utf-8')
     except UnicodeDecodeError as exc:
@@ -92,7 +112,8 @@ def read_config_text(text: str, source: str, definitions: Definitions) -> Loaded
 
 
 def _load(text: str, source: str, definitions: Definitions) -> tuple:
-    parsed = parse_config(text, source)
+    parsed = parse_config(text, source, sections_only=True)
+    _refuse_bare_sections(parsed.tree, definitions, source)
     migration = migrate_config(parsed, definitions.component_versions,
                                Resources.locate().migration_dir, source)
     report = validate_tree(parsed.tree, definitions, source)

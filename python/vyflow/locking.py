@@ -5,7 +5,9 @@ committer (or ``restart flow-accounting``) is told at once that another commit
 is in progress. The session
 lock serialises short edits of the working config. Locks are ``flock``s, so
 they vanish with the process that held them — a killed commit never leaves a
-stale lock behind. Read-only commands take no lock at all.
+stale lock behind. Read-only commands take no lock at all. Lock files are
+opened like every file vyflow keeps (atomicfile.open_lock: no links, checked
+directories, mode 0600).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from vyflow.atomicfile import open_lock
 from vyflow.errors import CommitInProgressError
 
 
@@ -24,8 +27,7 @@ from vyflow.errors import CommitInProgressError
 def file_lock(path: Path, *, wait: float = 0.0, what: str = 'commit') -> Iterator[None]:
     """Hold an exclusive lock on ``path``; wait up to ``wait`` seconds
     (forever if negative), then raise CommitInProgressError."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = open_lock(path)
     try:
         deadline = time.monotonic() + wait
         while True:

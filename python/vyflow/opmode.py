@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any, Callable, Optional
 
 from vyflow.errors import IncorrectValue
+from vyflow.text import decimal, quoted
 
 EXPOSED_PREFIXES = ('show', 'clear', 'reset', 'restart')
 INJECTED = ('environment', 'raw')
@@ -34,10 +35,11 @@ def _convert(name: str, text: Optional[str], hint: Any) -> Any:
             raise IncorrectValue(f'{name.replace("_", "-")} must be one of: {", ".join(choices)}')
         return text
     if hint is int:
-        if text is None or not text.isdigit():
-            raise IncorrectValue(f'{name.replace("_", "-")} must be a non-negative number, '
-                                 f'not "{text}"')
-        return int(text)
+        number = None if text is None else decimal(text)
+        if number is None:
+            raise IncorrectValue(f'{name.replace("_", "-")} must be a non-negative number in '
+                                 f'digits 0-9, not {quoted(text or "")}')
+        return number
     return text
 
 

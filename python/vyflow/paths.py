@@ -9,6 +9,10 @@ directory in tests and demos: ``vyflow --root DIR`` or ``VYFLOW_ROOT``):
     run/vyflow/working.boot        the configure session's working config
     run/vyflow/*.lock, *.json      commit lock, session lock, commit-confirm state
 
+The root is normalised once, here (``..``, ``//`` and links resolved), and
+"sandboxed" is decided on that: ``--root /tmp/..`` is the real system. An
+empty root (``--root ""``, ``VYFLOW_ROOT=``) is an error, never ``/``.
+
 Installed resources (compiled definitions, scripts, templates) are found by
 ``Resources``: next to the source tree when run from a checkout, else under
 the installation prefix (``/usr/share/vyflow``, ``/usr/libexec/vyflow``).
@@ -22,7 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from vyflow.errors import ResourceError
+from vyflow.safepath import OPERATOR, OPERATOR_IN_ROOT, OWN, Policy
+from vyflow.errors import ResourceError, UsageError
+from vyflow.text import shown
 
 ROOT_ENV = 'VYFLOW_ROOT'
 
@@ -33,9 +39,21 @@ class Paths:
 
     root: Path = Path('/')
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, 'root', Path(os.path.realpath(self.root)))
+
     @classmethod
     def from_root(cls, root: Optional[str] = None) -> Paths:
-        return cls(Path(root or os.environ.get(ROOT_ENV) or '/').absolute())
+        """The root given on the command line, else ``VYFLOW_ROOT``, else ``/``."""
+        source = '--root'
+        if root is None:
+            root, source = os.environ.get(ROOT_ENV), ROOT_ENV
+        if root is None:
+            return cls()
+        if not root.strip():
+            raise UsageError(f'vyflow: {source} is empty: give the directory to keep every file '
+                             'under, or leave it out to work on this system')
+        return cls(Path(root))
 
     @property
     def sandboxed(self) -> bool:
@@ -56,6 +74,33 @@ class Paths:
     commit_lock = property(lambda self: self.run_dir / 'commit.lock')
     confirm_state = property(lambda self: self.run_dir / 'commit-confirm.json')
     log_file = property(lambda self: self.under('/var/log/vyflow/vyflow.log'))
+
+    def operator_file(self, name: Optional[str]) -> tuple[Path, Policy]:
+        """A file named after save/load/merge, and how to reach it safely.
+
+        No name: the saved config. On the system, an absolute name as given
+        and a bare one in /etc/vyflow (as VyOS's /config). Under ``--root``
+        the file stays in the root: an absolute name is taken relative to the
+        root, a bare one to DIR/etc/vyflow, and a name leading out is refused.
+        """
+        if name is None:
+            return self.saved_config, OWN
+        if not name.strip():
+            raise UsageError('vyflow: the file name is empty')
+        if not self.sandboxed:
+            path, policy = Path(os.path.normpath(self.saved_config.parent / name)), OPERATOR
+        else:
+            if name.startswith('/'):  # as in a chroot: "/.." is "/"
+                path = self.root / os.path.normpath(name).lstrip('/')
+            else:
+                path = Path(os.path.normpath(self.saved_config.parent / name))
+            if self.root not in path.parents:
+                raise UsageError(f'vyflow: {shown(name)} leads out of the root '
+                                 f'{shown(str(self.root))}: under --root every file vyflow '
+                                 'reads or writes stays in it')
+            policy = OPERATOR_IN_ROOT
+        # Next to the saved config is vyflow's own directory (created if need be).
+        return path, OWN if path.parent == self.saved_config.parent else policy
 
 
 def _source_tree() -> Optional[Path]:
@@ -79,10 +124,16 @@ class Resources:
 
     @classmethod
     def locate(cls) -> Resources:
-        """The source tree this library runs from (or ``VYFLOW_SOURCE_TREE``,
-        a checkout-shaped directory, as tests use), else the installation."""
+        """The source tree this library runs from, else the installation.
+
+        ``VYFLOW_SOURCE_TREE`` (a checkout-shaped directory, as tests use)
+        replaces the source tree only when this library itself runs from one:
+        an installed vyflow, run by root, never lets the environment choose
+        the conf_mode scripts it executes."""
+        source = _source_tree()
         override = os.environ.get('VYFLOW_SOURCE_TREE')
-        source = Path(override) if override else _source_tree()
+        if source is not None and override:
+            source = Path(override)
         if source is not None:
             return cls(source / 'build', source / 'src' / 'conf_mode', source / 'src' / 'op_mode',
                        source / 'src' / 'completion', source / 'templates',

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from vyflow.configtree import ConfigNode
 from vyflow.definitions.model import Definition, Definitions
+from vyflow.text import bracketed, quoted
 
 
 @dataclass
@@ -45,7 +46,7 @@ class _Walker:
 
     def node(self, node: ConfigNode, definition: Definition, path: list[str], owned: bool) -> None:
         where = _where(self.source, node)
-        shown = '[' + ' '.join(path) + ']'
+        shown = bracketed(path)
         owned = owned or bool(definition.owner)
         if definition.is_leaf:
             _check_leaf(node, definition, shown, where, self.problems)
@@ -59,7 +60,7 @@ class _Walker:
                 problem = definition.check_value(value)
                 if problem:
                     self.problems.append(f'{_where(self.source, instance)}Invalid value '
-                                         f'"{value}" for {shown}: {problem}')
+                                         f'{quoted(value)} for {shown}: {problem}')
                 self.children(instance, definition, path + [value], owned)
         else:
             node.is_tag = False
@@ -73,7 +74,7 @@ class _Walker:
                 self.node(child, child_definition, path + [name], owned)
             elif owned:
                 self.problems.append(f'{_where(self.source, child)}Configuration path: '
-                                     f'[{" ".join(path + [name])}] is not valid')
+                                     f'{bracketed(path + [name])} is not valid')
             else:
                 self.report.foreign_sections.append(' '.join(path + [name]))
 
@@ -98,4 +99,4 @@ def _check_leaf(node: ConfigNode, definition: Definition, shown: str, where: str
             if definition.secret:  # never echo a key, even a wrong one
                 from vyflow.definitions.masking import MASK
                 value = MASK
-            problems.append(f'{where}Invalid value "{value}" for {shown}: {problem}')
+            problems.append(f'{where}Invalid value {quoted(value)} for {shown}: {problem}')

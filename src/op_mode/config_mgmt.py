@@ -13,9 +13,12 @@ from vyflow.commit.archive import Archive
 from vyflow.config import RunEnvironment
 from vyflow.configtree import parse_config
 from vyflow.configtree.diff import format_compare
+from vyflow.definitions.masking import mask_config_text, redact, secret_values
 from vyflow.definitions.model import Definitions
 from vyflow.errors import DataUnavailable
-from vyflow.definitions.masking import mask_config_text, redact, secret_values
+from vyflow.text import shown
+
+COMMENT_CHARS = 200
 
 
 def _archive(environment: RunEnvironment) -> Archive:
@@ -37,9 +40,10 @@ def show_commit(environment: RunEnvironment, raw: bool):
     lines = []
     for row in data:
         when = datetime.datetime.fromtimestamp(row['timestamp']).strftime('%Y-%m-%d %H:%M:%S')
-        lines.append(f'{row["revision"]:<4} {when}  by {row["user"]}  via {row["via"]}')
-        if row['comment']:
-            lines.append(f'     {row["comment"]}')
+        lines.append(f'{row["revision"]:<4} {when}  by {shown(row["user"])}  '
+                     f'via {shown(row["via"])}')
+        if row['comment']:  # one line, escaped: a comment cannot forge a revision line
+            lines.append(f'     {shown(row["comment"], COMMENT_CHARS)}')
     return '\n'.join(lines)
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Callable, TextIO
 
 from vyflow.errors import ConfigError
 from vyflow.paths import Paths, Resources
+from vyflow.text import terminal_safe
 
 if TYPE_CHECKING:  # imported lazily at run time: cheap commands stay cheap
     from vyflow.commit.engine import CommitEngine
@@ -55,14 +56,8 @@ class Context:
     def open_log(self) -> None:
         """Send vyflow's log (internal errors, commit-confirm reverts) to the
         log file under the root; opened only when something is written."""
-        import logging
-        logger = logging.getLogger('vyflow')
-        if not logger.handlers:
-            self.paths.log_file.parent.mkdir(parents=True, exist_ok=True)
-            handler = logging.FileHandler(self.paths.log_file, delay=True)
-            handler.setFormatter(logging.Formatter('%(asctime)s %(name)s %(levelname)s %(message)s'))
-            logger.addHandler(handler)
-            logger.setLevel(logging.INFO)
+        from vyflow.logfile import log_to
+        log_to(self.paths.log_file)
 
     def engine(self) -> CommitEngine:
         """A commit engine for this invocation."""
@@ -73,12 +68,14 @@ class Context:
         return CommitEngine(environment, self.definitions, self.out, self.user)
 
     def say(self, text: str) -> None:
+        """Print ``text``; control characters other than newline and tab
+        never reach the terminal, whatever a message quotes."""
         if text:
-            print(text.rstrip('\n'), file=self.out)
+            print(terminal_safe(text.rstrip('\n')), file=self.out)
 
     def warn(self, text: str) -> None:
         if text:
-            print(text.rstrip('\n'), file=self.err)
+            print(terminal_safe(text.rstrip('\n')), file=self.err)
 
     def edit(self, verb: str, action: Callable[[], str]) -> int:
         """Run one working-config edit: its message, or the error followed by

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from vyflow.atomicfile import remove_durable, write_atomic
+from vyflow.atomicfile import list_directory, read_bytes, remove_durable, write_atomic
 from vyflow.errors import RevisionError
 
 KEEP = 100
-_NAME = re.compile(r'^rev-(\d{8})\.json\.gz$')
+_NAME = re.compile(r'^rev-([0-9]{8})\.json\.gz$')
 
 
 @dataclass
@@ -45,19 +45,15 @@ class Archive:
 
     def _sequences(self) -> list[int]:
         """Sequence numbers present, newest first."""
-        try:
-            names = [match.group(1) for match in map(_NAME.match, (p.name for p in self.directory.iterdir()))
-                     if match]
-        except FileNotFoundError:
-            return []
+        names = [match.group(1) for match in map(_NAME.match, list_directory(self.directory))
+                 if match]
         return sorted((int(n) for n in names), reverse=True)
 
     def _path(self, sequence: int) -> Path:
         return self.directory / f'rev-{sequence:08d}.json.gz'
 
     def _read(self, sequence: int) -> Revision:
-        with gzip.open(self._path(sequence), 'rt', encoding='utf-8') as handle:
-            data = json.load(handle)
+        data = json.loads(gzip.decompress(read_bytes(self._path(sequence)) or b'').decode('utf-8'))
         return Revision(sequence, data['time'], data['user'], data['via'], data['comment'],
                         data['config'])
 

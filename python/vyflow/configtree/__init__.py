@@ -5,8 +5,8 @@ nothing about which paths are valid. Definitions give it meaning elsewhere.
 """
 
 from vyflow.configtree.node import ConfigNode, natural_key
-from vyflow.configtree.parser import ConfigFile, parse_config, parse_config_file
+from vyflow.configtree.parser import ConfigFile, parse_config
 from vyflow.configtree.render import render_config, render_tree
 
 __all__ = ['ConfigNode', 'ConfigFile', 'natural_key', 'parse_config',
-           'parse_config_file', 'render_config', 'render_tree']
+           'render_config', 'render_tree']

@@ -36,13 +36,14 @@ def _leaf_value_lines(old: ConfigNode, new: ConfigNode, depth: int, full: bool) 
     lists unchanged values too and marks a replaced single value with ``>``."""
     if full and len(old.values) == 1 and len(new.values) == 1:
         return [('>', depth, text) for _, text in node_lines(new, depth)]
-    added = [v for v in new.values if v not in old.values]
-    removed = [v for v in old.values if v not in new.values]
+    old_values, new_values = set(old.values), set(new.values)  # a leaf may hold 100,000
+    added = [v for v in new.values if v not in old_values]
+    removed = [v for v in old.values if v not in new_values]
     if not added and not removed:  # same values, new order or comment
         return _marked('-', old, depth) + _marked('+', new, depth)
     lines = _marked('-', ConfigNode(old.name, values=removed), depth) if removed else []
     for value in new.values if full else added:
-        marker = '+' if value in added else ' '
+        marker = ' ' if value in old_values else '+'
         lines += _marked(marker, ConfigNode(new.name, values=[value]), depth)
     return lines
 

@@ -8,38 +8,63 @@ Grammar (VyOS's, with newlines significant only after a name or value):
     /* text */              comment attached to the next node
     // text                 ignored line comment
 Values may be bare words or single/double-quoted strings with backslash escapes.
-Errors carry line:column. Parsing is iterative, so deep nesting cannot blow the stack.
+Errors carry line:column.
+
+Hostile input is bounded: tokens are produced one at a time (memory is the
+text plus the tree), quoted strings are matched without backtracking, repeated
+multi values are merged through a set, and nesting deeper than MAX_DEPTH or a
+token longer than MAX_TOKEN_CHARS is refused with that limit, so no later
+recursive walk of the tree (render, compare, equality) can overflow the stack.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 from vyflow.configtree.node import ConfigNode
 from vyflow.configtree.version import Footer, split_footer
 from vyflow.errors import ConfigParseError
+from vyflow.text import has_control, quoted, shown
 
+MAX_DEPTH = 64
+"""Deepest nesting of blocks accepted (VyOS's deepest paths are ~12)."""
+MAX_TOKEN_CHARS = 1024 * 1024
+"""Longest name, value or comment accepted (certificates are a few kB)."""
+MAX_TEXT_CHARS = 64 * 1024 * 1024
+"""Largest text parsed at all (atomicfile reads no larger file)."""
+
+# Leading blanks are consumed with each token, so a match is one token; the
+# group number is the token's kind. Quoted strings use possessive loops: no
+# backtracking however long they are. Anything else (a lone quote, a Unicode
+# space) is the last group, an error.
 _TOKEN = re.compile(r'''
-    (?P<space>[ \t\r\f\v]+)
-  | (?P<newline>\n)
-  | (?P<comment>/\*.*?\*/)
-  | (?P<linecomment>//[^\n]*)
-  | (?P<lbrace>\{)
-  | (?P<rbrace>\})
-  | (?P<dquoted>"(?:[^"\\]|\\.)*")
-  | (?P<squoted>'(?:[^'\\]|\\.)*')
-  | (?P<word>[^\s{}"']+)
+    [ \t\r\f\v]*+
+    (?:
+        (\n)
+      | (/\*.*?\*/)
+      | (//[^\n]*+)
+      | (\{)
+      | (\})
+      | ("[^"\\]*+(?:\\.[^"\\]*+)*+")
+      | ('[^'\\]*+(?:\\.[^'\\]*+)*+')
+      | ([^\s{}"']++)
+      | (.)
+    )
 ''', re.VERBOSE | re.DOTALL)
 
 _ESCAPES = {'\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r',
             't': '\t', "'": "'", '"': '"'}
 _ESCAPE = re.compile(r'\\(.)', re.DOTALL)
+# A section name at the top of a config file: "system", "interfaces", "high-availability".
+_SECTION_NAME = re.compile(r'[a-z][a-z0-9-]*', re.ASCII)
 
 # Token kinds
-NAME, STRING, LBRACE, RBRACE, NEWLINE, COMMENT, EOF = range(7)
+NAME, STRING, LBRACE, RBRACE, NEWLINE, COMMENT, EOF, LINECOMMENT, BAD = range(9)
+_KIND_OF_GROUP = (None, NEWLINE, COMMENT, LINECOMMENT, LBRACE, RBRACE, STRING, STRING, NAME, BAD)
+
+Token = tuple[int, str, int]  # (kind, text, offset)
 
 
 @dataclass
@@ -55,11 +80,23 @@ class ConfigFile:
 
 
 def _unquote(token: str) -> str:
-    return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), '\\' + m.group(1)), token[1:-1])
+    body = token[1:-1]
+    if '\\' not in body:
+        return body
+    if '\0' in body:  # no free placeholder: the general (but piecewise) substitution
+        return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), '\\' + m.group(1)), body)
+    # Whole-string replacements keep memory to a few copies of the value
+    # however many escapes it holds; "\\" is set aside first so "\\n" stays.
+    body = body.replace('\\\\', '\0')
+    for escape, char in _ESCAPES.items():
+        if escape != '\\':
+            body = body.replace('\\' + escape, char)
+    return body.replace('\0', '\\')
 
 
 class _Lexer:
-    """Turns text into (kind, text, offset) tokens, dropping spaces and // lines."""
+    """Turns text into (kind, text, offset) tokens one at a time, dropping
+    blanks and // lines, so memory stays that of the text and the tree."""
 
     def __init__(self, text: str, source: str):
         self.text = text
@@ -70,41 +107,51 @@ class _Lexer:
         column = offset - (self.text.rfind('\n', 0, offset) + 1) + 1
         return ConfigParseError(message, line, column, self.source)
 
-    def tokens(self) -> list[tuple[int, str, int]]:
-        text, pos, out = self.text, 0, []
-        match_at = _TOKEN.match
-        while pos < len(text):
-            match = match_at(text, pos)
-            if match is None:
-                if text.startswith('/*', pos):
-                    raise self.error('unterminated comment', pos)
-                raise self.error('unterminated quoted string', pos)
-            kind = match.lastgroup
-            value = match.group()
-            if kind == 'word':
+    def tokens(self) -> Iterator[Token]:
+        text = self.text
+        kinds = _KIND_OF_GROUP
+        for match in _TOKEN.finditer(text):
+            group = match.lastindex
+            kind = kinds[group]
+            value = match.group(group)
+            if kind == NAME:
                 if value.startswith('/*'):
-                    raise self.error('unterminated comment', pos)
-                out.append((NAME, value, pos))
-            elif kind == 'newline':
-                out.append((NEWLINE, value, pos))
-            elif kind == 'lbrace':
-                out.append((LBRACE, value, pos))
-            elif kind == 'rbrace':
-                out.append((RBRACE, value, pos))
-            elif kind in ('dquoted', 'squoted'):
-                out.append((STRING, _unquote(value), pos))
-            elif kind == 'comment':
-                out.append((COMMENT, value[2:-2].strip(), pos))
-            pos = match.end()
-        out.append((EOF, '', pos))
-        return out
+                    raise self.error('unterminated comment', match.start(group))
+            elif kind == NEWLINE or kind == LBRACE or kind == RBRACE:
+                yield kind, value, match.start(group)
+                continue
+            elif kind == LINECOMMENT:
+                continue
+            elif kind == BAD:
+                raise self._bad(value, match.start(group))
+            length = len(value) if kind == NAME else len(value) - 2 - (kind == COMMENT) * 2
+            if length > MAX_TOKEN_CHARS:
+                raise self.error(f'a name, value or comment longer than {MAX_TOKEN_CHARS} '
+                                 f'characters ({length})', match.start(group))
+            if kind == STRING:
+                value = _unquote(value)
+            elif kind == COMMENT:
+                value = value[2:-2].strip()
+            yield kind, value, match.start(group)
+        yield EOF, '', len(text)
+
+    def _bad(self, char: str, offset: int) -> ConfigParseError:
+        if char in '"\'':
+            return self.error('unterminated quoted string', offset)
+        return self.error(f'unexpected character {shown(char) if has_control(char) else repr(char)}'
+                          f' (U+{ord(char):04X})', offset)
 
 
 class _Parser:
-    def __init__(self, text: str, source: str):
+    """One pass over the tokens; a statement (one or two words) is complete
+    at "{", a new line, "}" or the end."""
+
+    def __init__(self, text: str, source: str, sections_only: bool):
         self.lexer = _Lexer(text, source)
-        self.tokens = self.lexer.tokens()
-        self.index = 0
+        self.sections_only = sections_only
+        # Values already in each multi leaf (by id), so repeated lines are
+        # merged in constant time instead of a scan of the leaf's list.
+        self._seen: dict[int, set[str]] = {}
         # Offsets only grow while parsing, so positions are tracked incrementally.
         self._line, self._line_start = 1, 0
         first_newline = text.find('\n')
@@ -125,70 +172,95 @@ class _Parser:
 
     def parse(self) -> ConfigNode:
         root = ConfigNode()
-        stack = [(root, None)]  # (node, offset of its opening brace)
-        comment = None
-        tokens = self.tokens
-        while True:
-            kind, text, offset = tokens[self.index]
-            self.index += 1
-            if kind == NEWLINE:
-                continue
-            if kind == EOF:
-                if len(stack) > 1:
-                    raise self.error(f'missing "}}" for "{stack[-1][0].name}" opened here',
-                                     stack[-1][1])
-                return root
-            if kind == COMMENT:
+        stack: list[tuple[ConfigNode, int]] = [(root, 0)]  # (node, offset of its "{")
+        comment: Optional[str] = None
+        words: list[tuple[str, int]] = []  # the statement so far: (text, offset)
+        for kind, text, offset in self.lexer.tokens():
+            if kind == NAME or kind == STRING:  # names needing quotes are rendered quoted
+                if len(words) == 2:
+                    raise self.error('expected a new line or "{" after the value of '
+                                     f'{quoted(words[0][0])}, found {_describe(kind, text)}',
+                                     offset)
+                if self.sections_only and len(stack) == 1:
+                    self._check_section(words, text, offset)
+                words.append((text, offset))
+            elif kind == COMMENT:
+                if words:
+                    raise self._unexpected(words, kind, text, offset)
                 comment = text
-                continue
-            if kind == RBRACE:
-                if len(stack) == 1:
-                    raise self.error('unexpected "}"', offset)
-                stack.pop()
-                comment = None
-                continue
-            if kind not in (NAME, STRING):  # names needing quotes are rendered quoted
-                raise self.error(f'expected a node name, found {_describe(kind, text)}', offset)
-            opened = self._statement(stack[-1][0], text, offset, comment)
-            comment = None
-            if opened is not None:
-                stack.append(opened)
+            elif kind == LBRACE:
+                if not words:
+                    raise self.error(f'expected a node name, found {_describe(kind, text)}',
+                                     offset)
+                if len(stack) > MAX_DEPTH:
+                    raise self.error(f'nested more than {MAX_DEPTH} levels deep', offset)
+                stack.append((self._open(stack[-1][0], words, comment), offset))
+                words, comment = [], None
+            else:  # a new line, "}" or the end completes a statement
+                if words:
+                    self._close(stack[-1][0], words, comment)
+                    words, comment = [], None
+                if kind == RBRACE:
+                    if len(stack) == 1:
+                        raise self.error('unexpected "}"', offset)
+                    stack.pop()
+                    comment = None
+                elif kind == EOF and len(stack) > 1:
+                    raise self.error(f'missing "}}" for {quoted(stack[-1][0].name)} opened here',
+                                     stack[-1][1])
+        return root
 
-    def _statement(self, parent: ConfigNode, name: str, offset: int,
-                   comment: Optional[str]) -> Optional[tuple[ConfigNode, int]]:
-        """Parse what follows a name; return (node, offset) when a block opens."""
-        kind, text, next_offset = self.tokens[self.index]
-        if kind == LBRACE:
-            self.index += 1
-            node = self._child(parent, name, offset, as_tag=False, as_leaf=False)
-            node.comment = comment if comment is not None else node.comment
-            return node, next_offset
-        if kind in (NEWLINE, RBRACE, EOF):
+    def _unexpected(self, words: list[tuple[str, int]], kind: int, text: str,
+                    offset: int) -> ConfigParseError:
+        name = quoted(words[0][0])
+        if len(words) == 1:
+            return self.error(f'expected a value, "{{" or a new line after {name}, '
+                              f'found {_describe(kind, text)}', offset)
+        return self.error(f'expected a new line or "{{" after the value of {name}, '
+                          f'found {_describe(kind, text)}', offset)
+
+    def _check_section(self, words: list[tuple[str, int]], name: str, offset: int) -> None:
+        """A config file holds only sections ("system {", "interfaces {") at
+        its top: anything else is not a config file, and what it holds is
+        not echoed (it might be /etc/shadow)."""
+        if words or _SECTION_NAME.fullmatch(name) is None:
+            raise self.error('not a configuration file: its top level must hold only '
+                             'sections such as "system { ... }"', words[0][1] if words else offset)
+
+    def _open(self, parent: ConfigNode, words: list[tuple[str, int]],
+              comment: Optional[str]) -> ConfigNode:
+        """The node a "{" opens: ``name {`` or a tag value, ``name value {``."""
+        (name, offset), *value = words
+        node = self._child(parent, name, offset, as_tag=bool(value), as_leaf=False)
+        if value:
+            node = self._child(node, value[0][0], value[0][1], as_tag=False, as_leaf=False)
+        if comment is not None:
+            node.comment = comment
+        return node
+
+    def _close(self, parent: ConfigNode, words: list[tuple[str, int]],
+               comment: Optional[str]) -> None:
+        """A statement without a block: a bare name, or ``name value``."""
+        (name, offset), *value = words
+        if not value:
             node = parent.children.get(name)
             if node is None:
                 node = parent.children[name] = ConfigNode(name)
                 node.origin = self.position(offset)
-            node.comment = comment if comment is not None else node.comment
-            return None
-        if kind not in (NAME, STRING):
-            raise self.error(f'expected a value, "{{" or a new line after "{name}", '
-                             f'found {_describe(kind, text)}', next_offset)
-        self.index += 1
-        after, after_text, after_offset = self.tokens[self.index]
-        if after == LBRACE:
-            self.index += 1
-            tag = self._child(parent, name, offset, as_tag=True, as_leaf=False)
-            node = self._child(tag, text, next_offset, as_tag=False, as_leaf=False)
-            node.comment = comment if comment is not None else node.comment
-            return node, after_offset
-        if after not in (NEWLINE, RBRACE, EOF):
-            raise self.error(f'expected a new line or "{{" after the value of "{name}", '
-                             f'found {_describe(after, after_text)}', after_offset)
-        leaf = self._child(parent, name, offset, as_tag=False, as_leaf=True)
-        if text not in leaf.values:
-            leaf.values.append(text)
-        leaf.comment = comment if comment is not None else leaf.comment
-        return None
+        else:
+            node = self._child(parent, name, offset, as_tag=False, as_leaf=True)
+            text = value[0][0]
+            if not node.values:
+                node.values.append(text)
+            else:  # a multi leaf's next line: the set is made only for these
+                seen = self._seen.get(id(node))
+                if seen is None:
+                    seen = self._seen[id(node)] = set(node.values)
+                if text not in seen:
+                    seen.add(text)
+                    node.values.append(text)
+        if comment is not None:
+            node.comment = comment
 
     def _child(self, parent: ConfigNode, name: str, offset: int, *,
                as_tag: bool, as_leaf: bool) -> ConfigNode:
@@ -201,35 +273,32 @@ class _Parser:
             return node
         if as_leaf:
             if node.children:
-                raise self.error(f'"{name}" has a value here but is a node elsewhere', offset)
+                raise self.error(f'{quoted(name)} has a value here but is a node elsewhere',
+                                 offset)
             if node.values is None:
                 node.values = []
         elif node.values is not None:
-            raise self.error(f'"{name}" is a node here but has a value elsewhere', offset)
+            raise self.error(f'{quoted(name)} is a node here but has a value elsewhere', offset)
         elif as_tag != node.is_tag:
             if node.children:
                 shape = 'a tag node' if node.is_tag else 'a plain node'
-                raise self.error(f'"{name}" is {shape} elsewhere', offset)
+                raise self.error(f'{quoted(name)} is {shape} elsewhere', offset)
             node.is_tag = as_tag
         return node
 
 
 def _describe(kind: int, text: str) -> str:
-    return {NAME: f'"{text}"', STRING: 'a quoted string', LBRACE: '"{"', RBRACE: '"}"',
-            NEWLINE: 'a new line', COMMENT: 'a comment', EOF: 'the end of the file'}[kind]
+    return {NAME: quoted(text), STRING: 'a quoted string', LBRACE: '"{"', RBRACE: '"}"',
+            COMMENT: 'a comment'}[kind]
 
 
-def parse_config(text: str, source: str = '<config>') -> ConfigFile:
-    """Parse config.boot text; raises ConfigParseError with file:line:col."""
+def parse_config(text: str, source: str = '<config>', *,
+                 sections_only: bool = False) -> ConfigFile:
+    """Parse config.boot text; raises ConfigParseError with file:line:col.
+    ``sections_only``: a file an operator names must hold config sections at
+    its top (anything else is refused as "not a configuration file")."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise ConfigParseError(f'larger than {MAX_TEXT_CHARS} characters ({len(text)})', 1, 1,
+                               source)
     body, footer = split_footer(text, source)
-    return ConfigFile(_Parser(body, source).parse(), footer)
-
-
-def parse_config_file(path: Path | str) -> ConfigFile:
-    """Read and parse a config file (UTF-8)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding='utf-8')
-    except UnicodeDecodeError as exc:
-        raise ConfigParseError(f'not UTF-8 text ({exc.reason})', 1, 1, str(path)) from None
-    return parse_config(text, str(path))
+    return ConfigFile(_Parser(body, source, sections_only).parse(), footer)

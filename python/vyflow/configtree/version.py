@@ -21,13 +21,18 @@ from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
 from vyflow.errors import ConfigParseError
+from vyflow.text import quoted
 
-_WARNING = re.compile(r'^\s*(//|/\*)\s*Warning: Do not remove the following line\.\s*(\*/)?\s*$')
-_VYOS_VERSIONS = re.compile(r'^\s*//\s*vyos-config-version:\s*"([\w@:.-]*)"\s*$')
-_VYATTA_VERSIONS = re.compile(r'^\s*/\*\s*===\s*vyatta-config-version:\s*"([\w@:.-]*)"\s*===\s*\*/\s*$')
-_VYOS_RELEASE = re.compile(r'^\s*//\s*Release version:\s*(\S*)\s*$')
-_VYATTA_RELEASE = re.compile(r'^\s*/\*\s*Release version:\s*(\S*)\s*\*/\s*$')
-_COMPONENT = re.compile(r'^([A-Za-z][\w.-]*)@(\d+)$')
+# One line each (found in the whole text with MULTILINE, so no \\s that could
+# cross a newline); ASCII only, so a footer's digits are digits Python agrees on.
+_WARNING = re.compile(r'^[^\S\n]*(//|/\*)[^\S\n]*Warning: Do not remove the following '
+                      r'line\.[^\S\n]*(\*/)?[^\S\n]*$', re.MULTILINE | re.ASCII)
+_VYOS_VERSIONS = re.compile(r'^\s*//\s*vyos-config-version:\s*"([\w@:.-]*)"\s*$', re.ASCII)
+_VYATTA_VERSIONS = re.compile(r'^\s*/\*\s*===\s*vyatta-config-version:\s*"([\w@:.-]*)"\s*===\s*\*/\s*$',
+                              re.ASCII)
+_VYOS_RELEASE = re.compile(r'^\s*//\s*Release version:\s*(\S*)\s*$', re.ASCII)
+_VYATTA_RELEASE = re.compile(r'^\s*/\*\s*Release version:\s*(\S*)\s*\*/\s*$', re.ASCII)
+_COMPONENT = re.compile(r'^([A-Za-z][\w.-]*)@([0-9]{1,9})$', re.ASCII)
 
 WARNING_LINE = '// Warning: Do not remove the following line.'
 
@@ -47,7 +52,7 @@ def parse_components(text: str) -> dict[str, int]:
     for item in filter(None, text.split(':')):
         match = _COMPONENT.match(item)
         if match is None:
-            raise ValueError(f'malformed component version "{item}"')
+            raise ValueError(f'malformed component version {quoted(item)}')
         versions[match.group(1)] = int(match.group(2))
     return versions
 
@@ -63,17 +68,16 @@ def render_footer(versions: Mapping[str, int], release: str) -> str:
 
 
 def split_footer(text: str, source: str) -> tuple[str, Optional[Footer]]:
-    """Split text into (body, footer); the footer starts at the warning line."""
-    lines = text.split('\n')
-    for index, line in enumerate(lines):
-        if _WARNING.match(line):
-            break
-    else:
+    """Split text into (body, footer); the footer starts at the warning line.
+    Only the footer is split into lines: a large body is sliced once."""
+    warning = _WARNING.search(text)
+    if warning is None:
         return text, None
-    body = '\n'.join(lines[:index]) + '\n'
-    rest = [(number, line) for number, line in enumerate(lines[index + 1:], index + 2)
-            if line.strip()]
-    vintage = 'vyos' if lines[index].lstrip().startswith('//') else 'vyatta'
+    index = text.count('\n', 0, warning.start())  # the warning's line, counted from 0
+    body = text[:warning.start()]
+    lines = text[warning.end():].split('\n')[1:]
+    rest = [(number, line) for number, line in enumerate(lines, index + 2) if line.strip()]
+    vintage = 'vyos' if warning.group(1) == '//' else 'vyatta'
     versions_re, release_re = ((_VYOS_VERSIONS, _VYOS_RELEASE) if vintage == 'vyos'
                                else (_VYATTA_VERSIONS, _VYATTA_RELEASE))
     if len(rest) != 2:

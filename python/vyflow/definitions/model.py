@@ -15,15 +15,16 @@ from typing import Optional, Sequence
 
 from vyflow.errors import ConfigPathError, ValueValidationError
 from vyflow.paths import read_compiled
+from vyflow.text import bracketed, has_control, quoted
 
-_CONTROL = re.compile(r'[\x00-\x1f\x7f]')
 _regex_cache: dict[str, re.Pattern] = {}
 
 
 def _fullmatch(pattern: str, value: str) -> bool:
     compiled = _regex_cache.get(pattern)
     if compiled is None:
-        compiled = _regex_cache[pattern] = re.compile(pattern)
+        # ASCII: "[0-9]" and "\d" mean the digits a kernel or iptables reads, not "١".
+        compiled = _regex_cache[pattern] = re.compile(pattern, re.ASCII)
     return compiled.fullmatch(value) is not None
 
 
@@ -61,7 +62,7 @@ class Definition:
 
     def check_value(self, value: str) -> Optional[str]:
         """None if ``value`` satisfies the constraints, else why not."""
-        if _CONTROL.search(value):
+        if has_control(value):
             return 'control characters (such as a new line) are not allowed'
         constraints = self.entry.get('constraints')
         if not constraints:
@@ -101,7 +102,7 @@ class Resolved:
 
 
 def _bracket(words: Sequence[str]) -> str:
-    return '[' + ' '.join(words) + ']'
+    return bracketed(words)
 
 
 class Definitions:
@@ -182,7 +183,7 @@ class Definitions:
         value = rest[0] if rest else None
         if leaf.valueless and value is not None:
             raise ConfigPathError(f'Configuration path: {_bracket(path)} takes no value, '
-                                  f'but "{value}" was given', path)
+                                  f'but {quoted(value)} was given', path)
         if for_set and value is None and not leaf.valueless:
             allowed = leaf.allowed()
             raise ConfigPathError(f'Configuration path: {_bracket(path)} requires a value'
@@ -206,7 +207,7 @@ class Definitions:
         if definition.secret:  # never echo a key, even a wrong one
             from vyflow.definitions.masking import MASK
             value = MASK
-        lines = [f'Invalid value "{value}" for {_bracket(path)}: {problem}']
+        lines = [f'Invalid value {quoted(value)} for {_bracket(path)}: {problem}']
         if definition.value_help:
             lines.append('Allowed values: ' + definition.allowed())
         elif definition.help:

@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-from vyflow.atomicfile import read_text, remove_durable, write_atomic
+from vyflow.atomicfile import (ensure_directory, open_for_append, read_text, remove_durable,
+                               write_atomic)
 from vyflow.errors import ApplyError
 from vyflow.history import sockets
 from vyflow.history.collector import WATERMARK, CollectorSpec, Limits, parse_limits
@@ -92,12 +93,11 @@ class Supervised:
 
     def start(self, spec: CollectorSpec) -> None:
         log = self.paths.collector_log
-        log.parent.mkdir(parents=True, exist_ok=True)
         library = str(Path(__file__).resolve().parents[2])
         environment = {**os.environ,
                        'PYTHONPATH': os.pathsep.join(filter(None, [library,
                                                                    os.environ.get('PYTHONPATH')]))}
-        with open(log, 'ab') as output:
+        with open(open_for_append(log), 'ab') as output:
             launcher = subprocess.Popen(
                 [sys.executable, '-m', SUPERVISOR, '--pidfile', str(self.paths.supervisor_pid),
                  '--', *spec.argv], stdin=subprocess.DEVNULL, stdout=output, stderr=output,
@@ -250,7 +250,7 @@ def _set_limits(kernel: Kernel, paths: HistoryPaths, limits: Limits) -> None:
     """Store the limits nfcapd's expiry (``-e``) applies at every rotation;
     nothing is deleted here, so a failed commit loses no history."""
     try:
-        paths.flow_dir.mkdir(parents=True, exist_ok=True)
+        ensure_directory(paths.flow_dir)
     except OSError as exc:
         raise ApplyError(f'history: cannot create {paths.flow_dir}: {exc.strerror}') from None
     kernel.run(['nfexpire', '-u', str(paths.flow_dir), '-s', f'{limits.max_bytes // 1048576}M',

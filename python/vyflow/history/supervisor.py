@@ -22,7 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-from vyflow.atomicfile import write_atomic
+from vyflow.atomicfile import read_text, remove_durable, write_atomic
+from vyflow.errors import VyflowError
 
 MODULE = 'vyflow.history.supervisor'
 FIRST_DELAY = 1.0
@@ -85,9 +86,9 @@ class Supervisor:
 
     def _remove_pidfile(self) -> None:
         try:
-            if self.pidfile.read_text().strip() == str(os.getpid()):
-                self.pidfile.unlink()
-        except OSError:
+            if (read_text(self.pidfile) or '').strip() == str(os.getpid()):
+                remove_durable(self.pidfile)
+        except (OSError, VyflowError):  # not ours to remove, or not safe to: left as it is
             pass
 
 

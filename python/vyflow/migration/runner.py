@@ -6,7 +6,8 @@ made, so the operator learns what became of every setting. A step that changes
 the tree but says nothing is refused, as is any exception: the caller then
 writes nothing, leaving the file as it was. Comments (``/* … */``) that a step
 drops along with their nodes are reported for it, since scripts reason about
-settings and would otherwise lose them silently.
+settings and would otherwise lose them silently. Messages are shown escaped
+and cut (text.shown): they quote values from the file being migrated.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ from vyflow.configtree import ConfigFile, ConfigNode
 from vyflow.errors import MigrationError, VyflowError
 from vyflow.migration.scripts import Step, component_steps, select_steps
 from vyflow.scriptload import import_script
+from vyflow.text import quoted, shown
 
 log = logging.getLogger('vyflow.migration')
+
+MESSAGE_CHARS = 400  # a script's message is one line; values in it may be long or hostile
 
 
 @dataclass
@@ -95,9 +99,11 @@ def _run(step: Step, tree: ConfigNode, source: str) -> list[str]:
     messages = [] if messages is None else messages
     if not isinstance(messages, list) or not all(isinstance(m, str) for m in messages):
         raise MigrationError(f'{what} returned {type(messages).__name__}, not a list of messages')
-    if tree != before and not messages:
+    if tree == before:
+        return [shown(message, MESSAGE_CHARS) for message in messages]
+    if not messages:
         raise MigrationError(f'{what} changed the config without saying what it changed')
-    return messages + _dropped_comments(before, tree)
+    return [shown(message, MESSAGE_CHARS) for message in messages] + _dropped_comments(before, tree)
 
 
 def _dropped_comments(before: ConfigNode, after: ConfigNode) -> list[str]:
@@ -107,6 +113,6 @@ def _dropped_comments(before: ConfigNode, after: ConfigNode) -> list[str]:
         if node.comment and kept[node.comment] > 0:
             kept[node.comment] -= 1
         elif node.comment:
-            dropped.append(f'comment "{node.comment}" on {" ".join(path)} was dropped with its '
-                           'node; the original file keeps it')
+            dropped.append(f'comment {quoted(node.comment)} on {shown(" ".join(path))} was '
+                           'dropped with its node; the original file keeps it')
     return dropped

@@ -49,6 +49,17 @@ SETTINGS = {
 READ_FROM_SYSFS = {'sndbuf', 'engine_id'}
 
 
+def _read_kernel_file(path: Path) -> Optional[str]:
+    """A /proc or /sys file, or None when absent. These are the kernel's,
+    reached through its own links (/proc/net is /proc/self/net), so they are
+    read as they are; the files vyflow keeps go through atomicfile."""
+    try:
+        with open(path, encoding='utf-8', errors='replace') as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
 class Kernel:
     """System access for one root; ``dry_run`` refuses every change.
     ``command_prefix`` runs commands elsewhere, e.g. ``ip netns exec NS``."""
@@ -103,7 +114,7 @@ class Kernel:
     def module_info(self) -> Optional[ModuleInfo]:
         """Features of the loaded or installed module; None if neither."""
         if self.stat_file.exists():
-            first = (read_text(self.stat_file) or '').split('\n', 1)[0]
+            first = (_read_kernel_file(self.stat_file) or '').split('\n', 1)[0]
             version = first.split(',')[0].replace('ipt_NETFLOW', '').strip()
             return ModuleInfo(True, True, tags_from_stat_line(first), 'loaded', version)
         if self.paths.sandboxed:
@@ -174,10 +185,10 @@ class Kernel:
         if text is None:
             remove_durable(self.modprobe_conf)
         else:
-            write_atomic(self.modprobe_conf, text)
+            write_atomic(self.modprobe_conf, text, mode=0o644)  # as every modprobe.d file
 
     def read_conntrack_events(self) -> Optional[str]:
-        text = read_text(self.conntrack_events_file)
+        text = _read_kernel_file(self.conntrack_events_file)
         return text.strip() if text is not None else None
 
     def write_conntrack_events(self, value: str) -> None:
@@ -189,7 +200,7 @@ class Kernel:
                              f'{exc.strerror}') from None
 
     def wmem_default(self) -> Optional[str]:
-        text = read_text(self.wmem_default_file)
+        text = _read_kernel_file(self.wmem_default_file)
         return text.strip() if text else None
 
     def read_state_file(self) -> dict:
@@ -261,10 +272,10 @@ class Kernel:
     # ---- /proc status --------------------------------------------------------------
 
     def read_stat(self) -> Optional[str]:
-        return read_text(self.stat_file)
+        return _read_kernel_file(self.stat_file)
 
     def read_snmp(self) -> Optional[str]:
-        return read_text(self.snmp_file)
+        return _read_kernel_file(self.snmp_file)
 
     def flush(self, level: int) -> None:
         """net.netflow.flush: 1 exports the cache now, 2 also zeroes counters."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from vyflow.cli.context import Context
 from vyflow.errors import IncorrectValue
+from vyflow.text import decimal, quoted
 
 USAGE = {'commit': 'usage: vyflow commit [comment TEXT]',
          'commit-confirm': 'usage: vyflow commit-confirm [MINUTES] [comment TEXT]'}
@@ -14,13 +15,15 @@ def parse_arguments(verb: str, args: list[str]) -> tuple[float, str]:
     seconds, comment = 600.0, ''
     args = list(args)
     if verb == 'commit-confirm' and args:
-        if args[0] == '--seconds' and len(args) > 1 and args[1].isdigit() and int(args[1]) > 0:
+        if args[0] == '--seconds' and len(args) > 1 and (decimal(args[1]) or 0) > 0:
             seconds = float(args[1])
             del args[:2]
-        elif args[0].isdigit():
-            if not 1 <= int(args[0]) <= 1440:
-                raise IncorrectValue('commit-confirm MINUTES must be 1 to 1440')
-            seconds = int(args[0]) * 60.0
+        elif args[0] != 'comment':
+            minutes = decimal(args[0])  # ASCII digits only: "١" is not 1 here
+            if minutes is None or not 1 <= minutes <= 1440:
+                raise IncorrectValue(f'commit-confirm MINUTES must be 1 to 1440 in digits 0-9, '
+                                     f'not {quoted(args[0])}')
+            seconds = minutes * 60.0
             del args[0]
     if args:
         if args[0] != 'comment' or len(args) < 2:

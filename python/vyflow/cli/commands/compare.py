@@ -10,9 +10,12 @@ from vyflow.configtree.diff import format_compare
 def _revision_tree(context: Context, word: str):
     from vyflow.commit.archive import Archive
     from vyflow.errors import RevisionError
-    if not word.isdigit():
-        raise RevisionError(f'Invalid revision number {word}: must be a non-negative integer')
-    revision = Archive(context.paths.archive_dir).get(int(word))
+    from vyflow.text import decimal, quoted
+    number = decimal(word)
+    if number is None:
+        raise RevisionError(f'Invalid revision number {quoted(word)}: must be a non-negative '
+                            'integer in digits 0-9')
+    revision = Archive(context.paths.archive_dir).get(number)
     return parse_config(revision.config, f'revision {word}').tree
 
 

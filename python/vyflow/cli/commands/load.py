@@ -1,8 +1,11 @@
-"""``load [--json] [FILE]`` (replace the working config) and ``merge FILE``."""
+"""``load [--json] [FILE]`` (replace the working config) and ``merge FILE``.
+
+FILE is found as ``save`` writes it (Paths.operator_file): under ``--root`` it
+stays in the root. It must be a regular file holding a configuration; anything
+else (a device, a FIFO, /etc/shadow) is refused without echoing what it holds.
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from vyflow.cli.context import Context
 from vyflow.loading import read_config
@@ -16,14 +19,15 @@ def run(context: Context, verb: str, args: list[str]) -> int:
         return 2
     context.open_log()  # migration messages are logged too
     session = context.session
-    path = session.resolve_file(names[0] if names else None)
+    path, policy = context.paths.operator_file(names[0] if names else None)
     versions = None
     if as_json:
         from vyflow.jsonconfig import load_json_config
-        tree = load_json_config(Path(path), context.resources.config_schema, context.definitions)
+        tree = load_json_config(path, context.resources.config_schema, context.definitions,
+                                policy)
         notices: list[str] = []
     else:
-        loaded = read_config(Path(path), context.definitions, rewrite=False)
+        loaded = read_config(path, context.definitions, rewrite=False, policy=policy)
         tree, notices, versions = loaded.tree, loaded.notices, loaded.versions
     context.say(f"Loading configuration from '{path}'")
     for notice in notices:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from vyflow.cli.context import Context
 from vyflow.errors import RevisionError, UncommittedChangesError
+from vyflow.text import decimal
 
 
 def run(context: Context, verb: str, args: list[str]) -> int:
-    if len(args) != 1 or not args[0].isdigit():
+    number = decimal(args[0]) if len(args) == 1 else None
+    if number is None:
         raise RevisionError('usage: vyflow rollback N (a revision number from '
-                            '"show system commit")')
+                            '"show system commit", in digits 0-9)')
     from vyflow.commit.archive import Archive
     from vyflow.configtree import parse_config
-    number = int(args[0])
     revision = Archive(context.paths.archive_dir).get(number)
     if context.session.store.has_changes():
         raise UncommittedChangesError('Cannot rollback: configuration modified. Commit or '

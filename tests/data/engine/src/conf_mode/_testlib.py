@@ -5,7 +5,7 @@ the "system" (the state files) looks like afterwards."""
 import json
 import os
 
-from vyflow.atomicfile import remove_durable, write_atomic
+from vyflow.atomicfile import open_for_append, remove_durable, write_atomic
 
 
 def state_dir(environment):
@@ -13,10 +13,8 @@ def state_dir(environment):
 
 
 def journal(environment, script, phase):
-    directory = state_dir(environment)
-    directory.mkdir(parents=True, exist_ok=True)
     tag = os.environ.get('VYOS_TAGNODE_VALUE', '-')
-    with open(directory / 'journal', 'a', encoding='utf-8') as handle:
+    with open(open_for_append(state_dir(environment) / 'journal'), 'a', encoding='utf-8') as handle:
         handle.write(f'{script} {phase} {tag}\n')
 
 
