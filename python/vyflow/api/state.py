@@ -17,6 +17,7 @@ from typing import Any, Callable, Optional
 
 from vyflow.api.auth import FailureLimiter
 from vyflow.api.settings import ServerSettings, SettingsFiles
+from vyflow.atomicfile import read_text
 from vyflow.config import RunEnvironment
 from vyflow.configtree import ConfigNode, parse_config
 from vyflow.definitions.model import Definitions
@@ -103,10 +104,7 @@ class ServerState:
         return ActiveSettings(settings, networks)
 
     def _read_running(self) -> RunningView:
-        try:
-            text = self.paths.running_config.read_text(encoding='utf-8')
-        except FileNotFoundError:
-            text = ''
+        text = read_text(self.paths.running_config) or ''
         tree = parse_config(text, str(self.paths.running_config)).tree
         return RunningView(mask_secrets(tree, self.definitions),
                            frozenset(secret_values(tree, self.definitions)))
