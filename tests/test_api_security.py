@@ -218,3 +218,18 @@ def test_only_tls_is_spoken(api):
         connection.request('POST', '/retrieve', body=json.dumps({'key': KEY, 'op': 'exists'}))
         connection.getresponse().read()
     connection.close()
+
+
+def test_a_damaged_running_config_is_a_500_that_shows_nothing_of_it(api):
+    running = api.root / 'var/lib/vyflow/running.boot'
+    original = running.read_bytes()
+    running.write_text('service {\n    https {\n        key "damaged-secret-value\n')
+    try:
+        status, body = call(api, '/retrieve', {'op': 'showConfig', 'path': [], 'key': KEY})
+        assert (status, body['error']) == (500, 'An internal error occurred. Check the logs '
+                                                'for details.')
+    finally:
+        running.write_bytes(original)
+    assert call(api, '/retrieve', {'op': 'exists', 'path': [], 'key': KEY})[0] == 200
+    assert 'damaged-secret-value' not in api.log.read_text()
+    assert 'cannot read the running configuration (ConfigParseError' in api.log.read_text()

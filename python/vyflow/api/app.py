@@ -56,7 +56,12 @@ class Api:
 
     async def handle(self, request: Request, work: Callable[[dict, str], Any]):
         client = request.client.host if request.client else ''
-        secrets = set(self.state.running().secrets)
+        try:
+            secrets = set(self.state.running().secrets)
+        except VyflowError as exc:      # a damaged running config: where, never what it holds
+            log.error('cannot read the running configuration (%s at %s:%s)', type(exc).__name__,
+                      getattr(exc, 'line', '?'), getattr(exc, 'column', '?'))
+            return envelope(error=INTERNAL_ERROR, status=500)
         try:
             wait = self.state.limiter.retry_after(client)
             if wait:
