@@ -80,6 +80,7 @@ install: $(BUILD)/definitions.json
 	install -d $(DESTDIR)$(DATADIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(BASHCOMPLETIONDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0644 $(BUILD)/definitions.json $(BUILD)/op-definitions.json \
+	    $(BUILD)/definitions.marshal $(BUILD)/op-definitions.marshal \
 	    $(BUILD)/config.schema.json $(DESTDIR)$(DATADIR)/
 	sed -e 's|@PYTHON@|$(PYTHON)|' -e 's|@PYLIBDIR@|$(PYLIBDIR)|' tools/vyflow.in > $(DESTDIR)$(BINDIR)/vyflow
 	chmod 0755 $(DESTDIR)$(BINDIR)/vyflow

@@ -9,6 +9,7 @@ record what they do under the commit's root) into a checkout-shaped temp dir;
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,39 @@ def build_tree(source: Path, destination: Path) -> Path:
     build(destination / 'interface-definitions', destination / 'op-mode-definitions',
           PROJECT_ROOT / 'schema', destination / 'build')
     return destination
+
+
+def _timers_under(directory: Path) -> list[int]:
+    """Pids of commit-confirm timers serving a root under ``directory``."""
+    found = []
+    for entry in Path('/proc').iterdir():
+        try:
+            words = (entry / 'cmdline').read_bytes().split(b'\0')
+        except OSError:
+            continue
+        if b'_confirm-timer' in words and any(word.startswith(str(directory).encode())
+                                              for word in words):
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture(scope='session', autouse=True)
+def no_timer_left_behind(tmp_path_factory):
+    """A commit-confirm timer outlives its command by design; every test must
+    end the ones it starts (confirm, or a revert), or it would run on for up
+    to an hour after the suite. Those still alive 15 s after the last test
+    are killed and reported."""
+    yield
+    base = tmp_path_factory.getbasetemp()
+    deadline = time.monotonic() + 15    # a timer looks at its state every second
+    while (left := _timers_under(base)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in left:
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+    assert not left, f'commit-confirm timers left running under {base}: {left}'
 
 
 @pytest.fixture(scope='session')

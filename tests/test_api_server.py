@@ -140,7 +140,7 @@ def test_the_cli_session_is_never_committed_and_keeps_its_edits(api):
     running = cli.running()
     assert 'active-timeout "600"' in running and 'sampling-rate' not in running
     compare = cli('compare').stdout
-    assert 'sampling-rate "100"' in compare and 'active-timeout' not in compare
+    assert '+ sampling-rate 100' in compare and 'active-timeout' not in compare
     cli('commit')                                         # the CLI keeps the API's change
     running = cli.running()
     assert 'active-timeout "600"' in running and 'sampling-rate "100"' in running

@@ -179,27 +179,25 @@ def test_parse_configure_shapes():
             parse_configure(bad)
 
 
-def test_commands_apply_to_a_private_copy_with_the_cli_messages(definitions, tmp_path):
-    paths = Paths(tmp_path)
+def test_commands_apply_to_a_private_copy_with_the_cli_messages(definitions):
     base = tree()
     request = parse_configure({'commands': [
         {'op': 'set', 'path': ['system', 'flow-accounting', 'netflow', 'version', '10']},
         {'op': 'delete', 'path': ['system', 'flow-accounting', 'netflow', 'interface', 'eth1']},
         {'op': 'delete', 'path': ['system', 'flow-accounting', 'netflow', 'sampling-rate']},
         {'op': 'comment', 'path': ['system', 'flow-accounting'], 'value': 'by the API'}]})
-    changed = apply_commands(base.copy(), request.commands, definitions, paths, strict=False)
+    changed = apply_commands(base.copy(), request.commands, definitions, strict=False)
     netflow = changed.find(['system', 'flow-accounting', 'netflow'])
     assert netflow.children['version'].values == ['10']
     assert netflow.children['interface'].values == ['eth0']
     assert changed.find(['system', 'flow-accounting']).comment == 'by the API'
-    assert not (tmp_path / 'run').exists()              # no working file, no lock
     strict = parse_configure({'op': 'delete', 'path': ['system', 'flow-accounting', 'vrf']})
     with pytest.raises(ApiError, match=r'Cannot delete \[system flow-accounting vrf\]'):
-        apply_commands(base.copy(), strict.commands, definitions, paths, strict=True)
+        apply_commands(base.copy(), strict.commands, definitions, strict=True)
     bad = parse_configure({'op': 'set', 'path': ['system', 'flow-accounting', 'netflow',
                                                  'version', '7']})
     with pytest.raises(ApiError) as raised:
-        apply_commands(base.copy(), bad.commands, definitions, paths, strict=False)
+        apply_commands(base.copy(), bad.commands, definitions, strict=False)
     assert str(raised.value).startswith('Invalid value "7" for [system flow-accounting '
                                         'netflow version]')
     assert str(raised.value).endswith('\n\nSet failed')

@@ -126,8 +126,8 @@ def test_archive_show_diff_compare_and_rollback(cli):
     assert [row['comment'] for row in rows] == ['port 83', 'port 82', 'port 81']
     assert set(rows[0]) == {'revision', 'timestamp', 'user', 'via', 'comment'}
     assert cli('show', 'system', 'commit', 'diff', '0').stdout == (
-        '[service alpha]\n- port "82"\n+ port "83"\n')
-    assert cli('compare', '0', '2').stdout == '[service alpha]\n- port "81"\n+ port "83"\n'
+        '[edit service alpha]\n- port 82\n+ port 83\n')
+    assert cli('compare', '0', '2').stdout == '[edit service alpha]\n- port 81\n+ port 83\n'
     assert 'No changes between revision 0' in cli('compare', '0').stdout
     bad = cli('rollback', '7', check=False)
     assert bad.returncode == 1 and 'Invalid revision number 7: must be 0 to 2' in bad.stderr

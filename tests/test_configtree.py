@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from vyflow.configtree import ConfigNode, natural_key, parse_config, render_config, render_tree
 from vyflow.configtree.diff import format_compare, format_marked
 from vyflow.configtree.parser import MAX_DEPTH
+from vyflow.configtree.render import render_display
 from vyflow.errors import ConfigParseError
 
 SAMPLE = '''\
@@ -132,13 +133,13 @@ def test_compare_and_marked_views():
     new.set(['s', 'n', 't', 'y', 'p'], '2')
     new.set(['s', 'flag'])
     assert format_compare(old, new) == (
-        '[s]\n+ flag\n\n'
-        '[s n]\n- i "e1"\n+ t y {\n+     p "2"\n+ }\n- v "9"\n+ v "10"\n')
+        '[edit s]\n+ flag\n\n'
+        '[edit s n]\n- i e1\n+ t y {\n+     p 2\n+ }\n- v 9\n+ v 10\n')
     marked = format_marked(old, new).splitlines()
     assert '+    flag' in marked
-    assert '         i "e0"' in marked
-    assert '-        i "e1"' in marked
-    assert '>        v "10"' in marked
+    assert '         i e0' in marked
+    assert '-        i e1' in marked
+    assert '>        v 10' in marked
     assert '+        t y {' in marked
     assert format_compare(old, old.copy()) == ''
 
@@ -198,6 +199,13 @@ def test_render_parse_round_trip(tree):
     parsed = parse_config(text).tree
     assert parsed == tree
     assert render_tree(parsed) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(trees())
+def test_display_form_parses_back_to_the_same_tree(tree):
+    """Values shown bare (configure-mode show, compare) still read back exactly."""
+    assert parse_config(render_display(tree)).tree == tree
 
 
 @settings(max_examples=500, deadline=None)

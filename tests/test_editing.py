@@ -16,27 +16,25 @@ def test_set_show_compare_delete(cli):
     cli(*ALPHA, 'user', 'bob', 'level', 'admin')
     cli(*ALPHA, 'disable')
     shown = cli('show').stdout
-    assert '+        address "192.0.2.1"\n+        address "any"' in shown
-    assert '+        user bob {\n+            level "admin"\n+        }' in shown
+    assert '+        address 192.0.2.1\n+        address any' in shown
+    assert '+        user bob {\n+            level admin\n+        }' in shown
     assert '+        disable' in shown
     compare = cli('compare').stdout
-    assert compare.startswith('[]\n+ service {')
+    assert compare.startswith('[edit]\n+ service {')
     cli('delete', 'service', 'alpha', 'address', 'any')  # one value of a multi leaf
-    assert cli('show', 'service', 'alpha', 'address').stdout == '+address "192.0.2.1"\n'
+    assert cli('show', 'service', 'alpha', 'address').stdout == '+address 192.0.2.1\n'
     cli('delete', 'service', 'alpha', 'user', 'bob')   # last tag instance removes the tag node
     assert 'user' not in cli('show').stdout
-    missing = cli('delete', 'service', 'alpha', 'user', 'carol')
-    assert 'Nothing to delete' in missing.stdout
 
 
 def test_single_value_leaf_is_replaced_and_marked_changed(cli):
     cli(*ALPHA, 'port', '8080')
     cli('commit')
     cli(*ALPHA, 'port', '9090')
-    assert cli('show', 'service', 'alpha').stdout == '>port "9090"\n'
-    assert cli('compare').stdout == '[service alpha]\n- port "8080"\n+ port "9090"\n'
+    assert cli('show', 'service', 'alpha').stdout == '>port 9090\n'
+    assert cli('compare').stdout == '[edit service alpha]\n- port 8080\n+ port 9090\n'
     cli(*ALPHA, 'mode', 'slow')
-    assert cli('show', 'service', 'alpha').stdout == '+mode "slow"\n>port "9090"\n'
+    assert cli('show', 'service', 'alpha').stdout == '+mode slow\n>port 9090\n'
 
 
 def test_set_time_errors_name_path_and_what_is_allowed(cli):
@@ -58,10 +56,10 @@ def test_copy_and_rename_move_a_tag_value_with_its_subtree(cli):
     cli('copy', 'service', 'alpha', 'user', 'bob', 'to', 'user', 'carol')
     cli('rename', 'service', 'alpha', 'user', 'bob', 'to', 'user', 'dave')
     assert cli('compare').stdout == (
-        '[service alpha]\n'
-        '- user bob {\n-     level "admin"\n-     peer "x"\n- }\n'
-        '+ user carol {\n+     level "admin"\n+     peer "x"\n+ }\n'
-        '+ user dave {\n+     level "admin"\n+     peer "x"\n+ }\n')
+        '[edit service alpha]\n'
+        '- user bob {\n-     level admin\n-     peer x\n- }\n'
+        '+ user carol {\n+     level admin\n+     peer x\n+ }\n'
+        '+ user dave {\n+     level admin\n+     peer x\n+ }\n')
 
 
 @pytest.mark.parametrize('words, message', [
@@ -77,7 +75,7 @@ def test_copy_and_rename_move_a_tag_value_with_its_subtree(cli):
     (('copy', 'service', 'alpha', 'port', '80', 'to', 'port', '81'),
      'Configuration path: [service alpha port 80] is not a tag node value'),
     (('rename', 'service', 'alpha', 'user', 'bob', 'user', 'carol'),
-     'usage: vyflow rename PATH TAG VALUE to TAG NEW-VALUE'),
+     'usage: rename PATH TAG VALUE to TAG NEW-VALUE'),
 ])
 def test_copy_and_rename_refuse_and_change_nothing(cli, words, message):
     cli(*ALPHA, 'user', 'bob', 'level', 'admin')
@@ -111,8 +109,8 @@ def test_comment_is_kept_through_commit_and_save_and_removed_by_empty_text(cli, 
     assert '/* behind the proxy */\n        port "8080"' in saved
     assert '/* on call until May */\n        user bob {' in saved
     cli('comment', 'service', 'alpha', 'port', '')
-    assert cli('compare').stdout == ('[service alpha]\n- /* behind the proxy */\n'
-                                     '- port "8080"\n+ port "8080"\n')
+    assert cli('compare').stdout == ('[edit service alpha]\n- /* behind the proxy */\n'
+                                     '- port 8080\n+ port 8080\n')
     for words, message in (
             (('service', 'alpha', 'user', 'bob', 'a */ b'), 'must be one line of text without "*/"'),
             (('service', 'alpha', 'user', 'x'), '[service alpha user] cannot carry a comment'),
@@ -136,13 +134,13 @@ def test_a_closed_pipe_ends_output_quietly(cli):
 def test_completion_help_never_restricts(cli):
     cli(*ALPHA, 'names', 'blue')                      # not in the completion list
     cli(*ALPHA, 'user', 'bob', 'peer', 'anything')    # path completion: suggestion only
-    assert 'names "blue"' in cli('show').stdout
+    assert 'names blue' in cli('show').stdout
 
 
 def test_working_config_persists_between_invocations_until_discard(cli):
     cli(*ALPHA, 'port', '81')
     cli(*ALPHA, 'mode', 'slow')
-    assert 'port "81"' in cli('compare').stdout
+    assert 'port 81' in cli('compare').stdout
     assert cli('discard').stdout.strip() == 'Changes have been discarded'
     assert cli('compare').stdout.strip() == 'No changes between working and active configurations.'
     assert cli('discard').stdout.strip() == 'No changes have been discarded'
@@ -161,7 +159,7 @@ def test_save_load_merge(cli, tmp_path):
                      'interfaces {\n ethernet eth0 {\n  address dhcp\n }\n}\n')
     loaded = cli('load', other.name).stdout
     assert 'kept verbatim' in loaded and 'interfaces' in loaded
-    assert '- port "81"\n+ port "82"' in loaded
+    assert '[edit service alpha]\n+ mode slow\n- port 81\n+ port 82' in loaded
     assert "Load complete. Use 'commit' to make changes effective." in loaded
     refused = cli('load', '/etc/vyflow/other.boot', check=False)  # the same file
     assert refused.returncode == 1 and 'Cannot load: configuration modified' in refused.stderr
@@ -170,8 +168,8 @@ def test_save_load_merge(cli, tmp_path):
     extra.write_text('service {\n alpha {\n  address 192.0.2.7\n  names blue\n }\n}\n')
     cli(*ALPHA, 'names', 'red')
     merged = cli('merge', extra.name).stdout
-    assert '+ address "192.0.2.7"' in merged and '+ names "blue"' in merged
-    assert 'names "red"' in cli('show').stdout  # merge never deletes
+    assert '+ address 192.0.2.7' in merged and '+ names blue' in merged
+    assert 'names red' in cli('show').stdout  # merge never deletes
 
 
 def test_load_reports_every_problem_with_file_line_column(cli, tmp_path):
@@ -199,8 +197,8 @@ def test_load_json_is_checked_against_the_schema(cli, tmp_path):
                                 'interfaces': {'ethernet': {'eth0': {'address': 'dhcp'}}}}))
     cli('load', '--json', good.name)
     shown = cli('show').stdout
-    assert '+        kept "a"' in shown and '+        eth0 {' in shown  # foreign: kept (JSON has no tag syntax)
-    assert '+        port "8081"' in shown and '+    beta 5 {' in shown
+    assert '+        kept a' in shown and '+        eth0 {' in shown  # foreign: kept (JSON has no tag syntax)
+    assert '+        port 8081' in shown and '+    beta 5 {' in shown
     assert '+        disable' in shown and '+        user bob {' in shown
     cli('discard')
     bad = cli.config_dir / 'bad.json'
@@ -220,7 +218,7 @@ def test_concurrent_setters_do_not_lose_edits(cli):
                  for n in range(1, 9)]
     assert all(p.wait(timeout=60) == 0 for p in processes)
     shown = cli('show').stdout
-    assert all(f'address "192.0.2.{n}"' in shown for n in range(1, 9))
+    assert all(f'address 192.0.2.{n}\n' in shown for n in range(1, 9))
 
 
 @pytest.mark.parametrize('words, missing', [(('show',), 'definitions.json'),
@@ -234,3 +232,41 @@ def test_unbuilt_tree_says_run_make_instead_of_a_traceback(tmp_path, words, miss
     assert result.returncode == 1
     assert result.stderr.strip() == (f'{unbuilt}/build/{missing} is missing: run "make" in the '
                                       'source tree, or reinstall the vyos-flow-accounting package')
+
+
+@pytest.mark.parametrize('words, what', [
+    (('service', 'alpha', 'mode'), 'node'),                     # a leaf that is not set
+    (('service', 'alpha', 'port', '81'), 'value'),              # a different value
+    (('service', 'alpha', 'address', '192.0.2.9'), 'value'),    # not one of a multi's values
+    (('service', 'alpha', 'disable'), 'node'),                  # a valueless leaf
+    (('service', 'alpha', 'user', 'carol'), 'node'),            # a tag value
+    (('service', 'alpha', 'user', 'carol', 'level'), 'node'),   # below a missing tag value
+    (('service', 'alpha', 'options'), 'node'),                  # a plain node
+    (('service', 'beta', '7'), 'node'),                         # a top-level tag value
+    (('service', 'beta'), 'node'),                              # a tag node without values
+    (('service', 'gamma'), 'node'),                             # a whole section
+])
+def test_deleting_what_is_not_there_fails_and_changes_nothing(cli, words, what):
+    """Every delete form: VyOS's "Nothing to delete", "Delete failed", exit 1."""
+    cli(*ALPHA, 'port', '80')
+    cli(*ALPHA, 'address', '192.0.2.1')
+    cli(*ALPHA, 'user', 'bob', 'level', 'admin')
+    cli('commit')
+    result = cli('delete', *words, check=False)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f'Nothing to delete (the specified {what} does not exist)')
+    assert result.stderr.endswith('\n\nDelete failed\n')
+    assert not (cli.root / 'run/vyflow/working.boot').exists()   # no session was started
+    if words[-1] == '81':
+        assert '[service alpha port] has no value "81"; its values are: 80' in result.stderr
+
+
+def test_deleting_what_is_not_there_fails_in_the_shell_too(cli):
+    """A piped shell session exits non-zero when a delete found nothing, also
+    relative to an edit level."""
+    cli(*ALPHA, 'port', '80')
+    result = cli(input='configure\nedit service alpha\ndelete mode\ndelete port\n'
+                       'exit\nexit discard\nexit\n', check=False)
+    assert result.returncode == 1
+    assert 'Nothing to delete (the specified node does not exist): [service alpha mode]' \
+        in result.stdout + result.stderr

@@ -265,7 +265,7 @@ def test_save_and_load_stay_in_the_root(cli, tmp_path):
     assert 'port "81"' in (cli.root / 'tmp/x.boot').read_text()
     cli(*ALPHA, 'port', '82')
     cli('commit')
-    assert "- port \"82\"\n+ port \"81\"" in cli('load', '/tmp/x.boot').stdout
+    assert "[edit service alpha]\n- port 82\n+ port 81" in cli('load', '/tmp/x.boot').stdout
 
 
 @needs_root

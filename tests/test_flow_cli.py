@@ -293,7 +293,9 @@ def test_smoketest_iptables(flow_cli):
     assert egress == {'ipv4': [], 'ipv6': []}
     absent = [name for name in dummies[:3] if name not in HOST]
     if absent:
-        assert (f'WARNING: Interface(s) {", ".join(absent)} do not exist yet; they are '
+        assert (f'WARNING: Interface {absent[0]} does not exist yet; it is accounted once it '
+                'appears' if len(absent) == 1 else
+                f'WARNING: Interfaces {", ".join(absent)} do not exist yet; they are '
                 'accounted once they appear') in out
 
     flow_cli('delete', 'system', 'flow-accounting', 'netflow', 'interface', dummies[1])
@@ -368,7 +370,11 @@ SET_MISTAKES = {
                         'Sampling rate must be 2 to 16383 (delete it to account every flow)'),
     'engine-id -1': (('engine-id', '-1'),
                      'Invalid value "-1" for [system flow-accounting netflow engine-id]: Engine '
-                     'ID must be 0 to 255 for version 5, 0 to 4294967295 for 9 and 10'),
+                     'ID must be 0 to 255 (or type:ID, 0-255:0-255) for version 5, 0 to '
+                     '4294967295 for 9 and 10'),
+    'engine-id 256:1': (('engine-id', '256:1'),
+                        'Invalid value "256:1" for [system flow-accounting netflow engine-id]: '
+                        'Engine ID must be 0 to 255 (or type:ID, 0-255:0-255) for version 5'),
     'dscp 64': (('dscp', '64'),
                 'Invalid value "64" for [system flow-accounting netflow dscp]: DSCP must be 0 '
                 'to 63 or a name: cs0-cs7, af11-af43, ef, va, le'),
@@ -401,6 +407,16 @@ SET_MISTAKES = {
         'must start with a letter and have at most 15 letters, digits, dots, dashes or '
         'underscores'),
 }
+
+
+def test_vyos_v5_engine_type_and_id_is_set_committed_and_sent_as_the_id(flow_cli):
+    flow_cli(*NETFLOW, 'interface', 'eth0')
+    flow_cli(*NETFLOW, 'server', '192.0.2.10')
+    flow_cli(*NETFLOW, 'version', '5')
+    flow_cli(*NETFLOW, 'engine-id', '0:17')
+    assert options(committed(flow_cli).stdout)['engine_id'] == '17'
+    flow_cli(*NETFLOW, 'engine-id', '2:17')
+    assert 'ipt_NETFLOW always sends engine type 0' in refused(flow_cli)
 
 
 @pytest.mark.parametrize('mistake', SET_MISTAKES)

@@ -17,7 +17,7 @@ from vyflow.config import Config
 from vyflow.configtree.node import ConfigNode
 from vyflow.definitions.model import Definitions
 from vyflow.errors import ConfigError, ConfigErrors
-from vyflow.netflow import checks, model
+from vyflow.netflow import checks, desired, model
 from vyflow.netflow.facts import Interface, SystemFacts
 from vyflow.netflow.features import DEBIAN_12_FEATURES, ModuleInfo
 
@@ -171,6 +171,33 @@ def test_large_u32_engine_id_is_accepted_with_versions_9_and_10(flow, version, e
     config = flow(*BASIC, f'netflow version {version}', f'netflow engine-id {engine_id}')
     assert errors_of(config) == []
     assert config.engine_id == int(engine_id)
+
+
+@pytest.mark.parametrize('spelled, sent', [('0:7', 7), ('0:0', 0), ('0:255', 255)])
+def test_v5_engine_type_and_id_with_type_0_is_what_the_module_sends(flow, spelled, sent):
+    """VyOS's v5 spelling TYPE:ID: ipt_NETFLOW sends engine type 0, so 0:N is
+    exactly what it does and is accepted, as engine ID N."""
+    config = flow(*BASIC, 'netflow version 5', f'netflow engine-id {spelled}')
+    assert errors_of(config) == []
+    assert (config.engine_type, config.engine_id) == (0, sent)
+    assert desired.engine_id_value(config) == str(sent)
+
+
+def test_error_v5_engine_type_the_module_cannot_send(flow):
+    config = flow(*BASIC, 'netflow version 5', 'netflow engine-id 3:7')
+    assert only_error(config) == (
+        NF + ['engine-id'],
+        'engine-id 3:7: ipt_NETFLOW always sends engine type 0 (it has no setting for the '
+        'type), so engine type 3 cannot be sent; set engine-id 7 (sent as type 0, ID 7)')
+
+
+@pytest.mark.parametrize('version, field', [('9', 'source ID'), ('10', 'observation domain')])
+def test_error_engine_type_and_id_with_versions_9_and_10(flow, version, field):
+    config = flow(*BASIC, f'netflow version {version}', 'netflow engine-id 0:7')
+    assert only_error(config) == (
+        NF + ['engine-id'],
+        f'engine-id 0:7 is the NetFlow 5 form (engine type:ID); version {version} sends one '
+        f'number, the {field}: set engine-id <0-4294967295>')
 
 
 def test_error_source_address_together_with_source_interface(flow):
@@ -500,7 +527,9 @@ def test_warning_interfaces_that_do_not_exist_yet(flow):
     config = flow('netflow interface eth0', 'netflow interface ppp0',
                   'netflow interface tun7', 'netflow server 192.0.2.100')
     assert warnings_of(config) == [
-        'Interface(s) ppp0, tun7 do not exist yet; they are accounted once they appear']
+        'Interfaces ppp0, tun7 do not exist yet; they are accounted once they appear']
+    one = flow('netflow interface eth0', 'netflow interface ppp0', 'netflow server 192.0.2.100')
+    assert warnings_of(one) == ['Interface ppp0 does not exist yet; it is accounted once it appears']
 
 
 def test_warning_version_5_with_interfaces_carrying_ipv6(flow):
@@ -579,7 +608,7 @@ def test_warnings_accumulate_in_a_fixed_order(flow):
                   'netflow sampling-mode hash', 'buffer-size 1')
     found = warnings_of(config, facts(ASSUMED_DEBIAN, offloaded={'eth0'}, dry_run=True))
     assert [message.split(' ')[0] for message in found] == [
-        'ipt_NETFLOW', 'Interface(s)', 'NetFlow', 'Template', 'inactive-timeout', 'eth0',
+        'ipt_NETFLOW', 'Interface', 'NetFlow', 'Template', 'inactive-timeout', 'eth0',
         'No', 'sampling-mode', 'buffer-size']
 
 

@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -28,6 +28,7 @@ from vyflow.history.settings import HistoryConfig, HistoryPaths
 from vyflow.netflow.kernel import Kernel
 from vyflow.netflow.model import Collector, FlowConfig
 from vyflow.paths import Paths
+from vyflow.records import replace  # records are not stdlib dataclasses
 
 sys.path.insert(0, str(PROJECT_ROOT / 'tests' / 'helpers'))
 from netflow_wire import Flow, IpfixWriter, export_payloads, send  # noqa: E402

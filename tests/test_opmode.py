@@ -7,10 +7,13 @@ have the capture's names and indexes, so index-to-name mapping is real.
 """
 
 import fcntl
+import ipaddress
 import json
 import os
+import re
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -89,7 +92,9 @@ def test_show_reports_module_export_and_interfaces(router):
     assert data['collectors'][0] | {} == {
         'address': '127.0.0.1', 'port': 2055, 'bind': None, 'device': None, 'state': 'connected',
         'attempts': None, 'sndbuf': 212992, 'filled': 1, 'peak': 1, 'sndbuf_reached': 0,
-        'connect_errors': 0, 'refused': 0, 'other_errors': 0}
+        'connect_errors': 0, 'refused': 0, 'other_errors': 0,
+        'recent': {'window_seconds': 300, 'observed_seconds': None, 'refused': 0,
+                   'sndbuf_reached': 0}}
     assert data['hints'] == []
 
 
@@ -118,24 +123,59 @@ def test_debian_build_and_sampler(router):
     assert 'Sampling:     hash, 1 flow in 4' in router('show', 'flow-accounting').stdout
 
 
-def test_refusing_collector_is_detected_while_refusals_rise(router):
-    configure(router)
-    states = []
-    for capture in ('stat-cberr-traffic.txt', 'stat-cberr-after-flush1.txt',
-                    'stat-cberr-after-flush2.txt', 'stat-cberr-after-flush2.txt'):
-        router.capture(f'proc/{capture}')
-        data = json.loads(router('show', 'flow-accounting', '--json').stdout)
-        states.append({c['port']: (c['state'], c['refused']) for c in data['collectors']})
-    assert states == [{2055: ('connected', 0), 2057: ('refusing', 1)},
-                      {2055: ('connected', 0), 2057: ('refusing', 4)},
-                      {2055: ('connected', 0), 2057: ('refusing', 5)},
-                      {2055: ('connected', 0), 2057: ('connected', 5)}]   # no longer rising
-    router.capture('proc/stat-cberr-after-flush1.txt')
-    router('show', 'flow-accounting')
-    router.capture('proc/stat-cberr-after-flush2.txt')
+def collector_views(router) -> dict:
+    """What each reader says of the collectors, keyed by port."""
+    data = json.loads(router('show', 'flow-accounting', '--json').stdout)
     text = router('show', 'flow-accounting').stdout
-    assert '127.0.0.1:2057   refusing' in text
-    assert 'Hint: Collector 127.0.0.1:2057 refuses the export packets: is a collector listening' in text
+    listed = router('show', 'flow-accounting', 'collectors').stdout
+    metrics = router('show', 'flow-accounting', 'metrics').stdout
+    views = {}
+    for collector in data['collectors']:
+        where = f'127.0.0.1:{collector["port"]}'
+        views[collector['port']] = (
+            collector['state'], collector['recent']['refused'],
+            [line.split()[1] for line in text.splitlines() if line.strip().startswith(where)][0],
+            [line.split()[1] for line in listed.splitlines() if line.strip().startswith(where)][0],
+            f'ipt_netflow_collector_refusing{{collector="{where}"}} 1' in metrics)
+    return views
+
+
+def write_history(router, *samples):
+    """Readings taken ``age`` seconds ago: [(age, {collector: (refused, overflows)})]."""
+    now = time.clock_gettime(time.CLOCK_BOOTTIME)
+    history = [[now - age, {address: list(counts) for address, counts in seen.items()}]
+               for age, seen in samples]
+    (router.root / 'run/vyflow/collector-history.json').write_text(json.dumps(history))
+
+
+def test_collector_health_is_not_consumed_by_reading_it(router):
+    """Refusals count over the last 5 minutes, the same for every reader, however
+    often and in whatever order they look (before: a second look said "connected")."""
+    configure(router)
+    router.capture('proc/stat-cberr-traffic.txt')
+    refusing = {2055: ('connected', 0, 'connected', 'connected', False),
+                2057: ('refusing', 1, 'refusing', 'refusing', True)}
+    assert collector_views(router) == refusing
+    assert collector_views(router) == refusing              # reading changed nothing
+    router.capture('proc/stat-cberr-after-flush2.txt')      # 5 refusals since load
+    text = router('show', 'flow-accounting').stdout
+    assert '127.0.0.1:2057   refusing     refused 5, buffer full 0 since the module was loaded' \
+        in text, text
+    assert ('Hint: Collector 127.0.0.1:2057 refused export packets since the module was '
+            'loaded: is a collector listening') in text
+    # a reading from 6 minutes ago with the same counts: nothing refused in the window
+    write_history(router, (360, {'127.0.0.1:2055': (0, 0), '127.0.0.1:2057': (5, 0)}))
+    for _ in range(2):
+        assert {port: view[0] for port, view in collector_views(router).items()} == {
+            2055: 'connected', 2057: 'connected'}
+    text = router('show', 'flow-accounting').stdout
+    assert ('127.0.0.1:2057   connected    refused 0, buffer full 0 in the last 5 minutes '
+            '(5 and 0 since loaded)') in text, text
+    # 2 of the 5 refusals came within the window; an older reading does not change that
+    write_history(router, (900, {'127.0.0.1:2057': (1, 0)}),
+                  (320, {'127.0.0.1:2057': (3, 0)}), (100, {'127.0.0.1:2057': (4, 0)}))
+    for _ in range(2):
+        assert collector_views(router)[2057][:2] == ('refusing', 2)
     assert '2057' in router('show', 'flow-accounting', 'collectors').stdout
 
 
@@ -188,6 +228,40 @@ def test_flow_filters(router, words, check):
     assert flows and all(check(flow) for flow in flows)
 
 
+def rows_within(capture, source=None, destination=None, host=None, protocol=None):
+    """Row count of the capture meeting the conditions, read straight from its
+    columns (... proto src:ip,port dst:ip,port nexthop tos,… packets bytes ts)."""
+    def inside(column, prefix):
+        return ipaddress.ip_address(column.rsplit(',', 1)[0]) in ipaddress.ip_network(
+            prefix, strict=False)
+    count = 0
+    for fields in [line.split() for line in (FIXTURES / 'proc' / capture).read_text()
+                   .splitlines()[1:]]:
+        src, dst, proto = fields[-7], fields[-6], int(fields[-8])
+        count += ((source is None or inside(src, source))
+                  and (destination is None or inside(dst, destination))
+                  and (host is None or inside(src, host) or inside(dst, host))
+                  and (protocol is None or proto == protocol))
+    return count
+
+
+@pytest.mark.parametrize('conditions', [
+    {'host': '10.1.1.0/24'}, {'host': '10.1.1.77/24'},   # host bits of a prefix are ignored
+    {'host': '2001:db8::/46'}, {'host': '0.0.0.0/0'}, {'source': '10.0.0.0/8'},
+    {'destination': '10.0.0.0/8'}, {'source': '203.0.113.0/24', 'destination': '10.1.1.0/24'},
+    {'source': '2001:db8:1::/48', 'protocol': 6}, {'destination': '10.1.1.2'},
+    {'host': '192.0.2.0/24'},
+], ids=lambda conditions: ' '.join(f'{k} {v}' for k, v in conditions.items()))
+def test_address_filters_take_prefixes(router, conditions):
+    configure(router)
+    words = [word for name, value in conditions.items() for word in (name, str(value))]
+    flows = json.loads(router('show', 'flow-accounting', 'flows', *words, '--json').stdout)['flows']
+    expected = rows_within('flows-v9-ipv4-ipv6-vlan.txt', **conditions)
+    assert len(flows) == expected, (expected, flows)
+    if 'host' in conditions and '192.0.2' not in conditions['host']:
+        assert expected > 0
+
+
 def test_vyos_spelling_and_bad_arguments(router):
     configure(router)
     vyos = json.loads(router('show', 'flow-accounting', 'interface', 'vr-h2', 'top', '2',
@@ -198,29 +272,58 @@ def test_vyos_spelling_and_bad_arguments(router):
                            (['top', 'x'], 'top must be a non-negative number'),
                            (['sort-by', 'age'], 'sort_by must be one of: bytes, packets'),
                            (['top', '1', 'top', '2'], '"top" is given twice'),
-                           (['bogus', '1'], '"bogus" is not an option here')):
+                           (['bogus', '1'], '"bogus" is not an option here'),
+                           (['host', 'router1'], 'host must be an address or a prefix'),
+                           (['source', '10.1.1.0/33'], 'source must be an address or a prefix')):
         result = router('show', 'flow-accounting', 'flows', *words, check=False)
         assert result.returncode == 1 and message.replace('_', '-') in result.stderr.replace('_', '-'), words
 
 
-def test_statistics_and_metrics(router):
+def test_statistics_keep_the_total_apart_from_the_cpus(router):
     configure(router)
     stats = router('show', 'flow-accounting', 'statistics').stdout.splitlines()
     assert [line.split()[0] for line in stats] == ['CPU', 'total', '0', '1']
-    rows = json.loads(router('show', 'flow-accounting', 'statistics', '--json').stdout)
-    assert rows[1] == {'cpu': 0, 'packets_per_second': 7, 'packets': 45, 'flows_created': 12,
-                       'hash_metric': 1.0, 'dropped_packets': 0, 'dropped_maxflows': 0,
-                       'dropped_no_memory': 0, 'truncated': 0, 'fragments': 0}
-    metrics = router('show', 'flow-accounting', 'metrics').stdout
-    assert '# TYPE ipt_netflow_flows_active gauge\nipt_netflow_flows_active 22' in metrics
-    assert ('ipt_netflow_packets_total{cpu="total"} 87\nipt_netflow_packets_total{cpu="0"} 45\n'
-            'ipt_netflow_packets_total{cpu="1"} 42\n') in metrics       # one group per metric
-    names = [line.split('{')[0].split()[0] for line in metrics.splitlines()
-             if not line.startswith('#')]
-    assert all(names.index(n) + names.count(n) - 1 == len(names) - 1 - names[::-1].index(n)
-               for n in set(names))
-    assert 'ipt_netflow_packets_total{cpu="1"} 42' in metrics
-    assert 'ipt_netflow_collector_connected{collector="127.0.0.1:2055"} 1' in metrics
+    data = json.loads(router('show', 'flow-accounting', 'statistics', '--json').stdout)
+    assert data['cpus'][0] == {'cpu': 0, 'packets_per_second': 7, 'packets': 45,
+                               'flows_created': 12, 'hash_metric': 1.0, 'dropped_packets': 0,
+                               'dropped_maxflows': 0, 'dropped_no_memory': 0, 'truncated': 0,
+                               'fragments': 0}
+    assert data['total']['packets'] == sum(row['packets'] for row in data['cpus']) == 87
+
+
+def metric_values(text: str) -> dict:
+    """Parsed by the Prometheus client's own parser, checked against the
+    format's conventions: one group per metric, HELP and TYPE for each,
+    counters (only) end in _total, no total mixed into per-CPU series."""
+    from prometheus_client.parser import text_string_to_metric_families
+    families = list(text_string_to_metric_families(text))
+    names = [family.name for family in families]
+    assert len(names) == len(set(names)), names           # each metric one group
+    values = {}
+    for family in families:
+        assert family.type in ('counter', 'gauge') and family.documentation, family
+        assert re.fullmatch(r'ipt_netflow_[a-z0-9_]+', family.name), family.name
+        for sample in family.samples:
+            assert sample.name.endswith('_total') == (family.type == 'counter'), sample
+            assert sample.labels.get('cpu') != 'total', sample
+            values[sample.name, tuple(sorted(sample.labels.items()))] = sample.value
+    return values
+
+
+def test_metrics_follow_the_prometheus_conventions(router):
+    configure(router)
+    text = router('show', 'flow-accounting', 'metrics').stdout
+    values = metric_values(text)
+    assert values['ipt_netflow_up', ()] == 1
+    assert values['ipt_netflow_flows_active', ()] == 22
+    assert values['ipt_netflow_packets_total', ()] == 87                  # the total, alone
+    assert [values['ipt_netflow_cpu_packets_total', (('cpu', cpu),)] for cpu in '01'] == [45, 42]
+    assert values['ipt_netflow_collector_connected', (('collector', '127.0.0.1:2055'),)] == 1
+    assert values['ipt_netflow_collector_refusing', (('collector', '127.0.0.1:2055'),)] == 0
+    assert values['ipt_netflow_traffic_bytes_per_second', ()] == 146210 / 8
+    shutil.rmtree(router.root / 'proc/net/stat')                          # module not loaded
+    absent = router('show', 'flow-accounting', 'metrics')
+    assert absent.returncode == 0 and metric_values(absent.stdout) == {('ipt_netflow_up', ()): 0}
 
 
 def test_clear_writes_the_flush_trigger(router):
@@ -244,6 +347,32 @@ def test_not_configured_and_not_loaded_are_one_line_errors(router):
         assert 'ipt_NETFLOW is not loaded' in result.stderr
 
 
+def json_error(result) -> dict:
+    assert result.returncode == 1 and result.stderr == '', result
+    return json.loads(result.stdout)['error']
+
+
+def test_errors_asked_for_as_json_are_json(router):
+    """Scripts that asked for JSON get JSON even when there is no data: an
+    object naming the kind of error and the message, and a non-zero exit."""
+    assert json_error(router('show', 'flow-accounting', '--json', check=False)) == {
+        'kind': 'unconfigured_subsystem', 'message': 'flow-accounting is not configured'}
+    configure(router)
+    assert json_error(router('show', 'system', 'commit', 'diff', '0', '--json', check=False)) \
+        == {'kind': 'data_unavailable', 'message': 'Revision 0 is the oldest kept; there is '
+                                                   'nothing to compare it with'}
+    shutil.rmtree(router.root / 'proc/net/stat')
+    for words in (['show', 'flow-accounting'], ['show', 'flow-accounting', 'collectors'],
+                  ['show', 'flow-accounting', 'flows'], ['show', 'flow-accounting', 'statistics'],
+                  ['show', 'flow-accounting', 'metrics']):
+        error = json_error(router(*words, '--json', check=False))
+        assert error['kind'] == 'data_unavailable' and 'ipt_NETFLOW is not loaded' in \
+            error['message'], words
+    error = json_error(router('show', 'flow-accounting', 'flows', 'top', 'x', '--json',
+                              check=False))
+    assert error['kind'] == 'incorrect_value'
+
+
 def test_restart_refuses_during_a_commit_and_plans_otherwise(router):
     configure(router)
     lock = router.root / 'run/vyflow/commit.lock'
@@ -253,6 +382,27 @@ def test_restart_refuses_during_a_commit_and_plans_otherwise(router):
     assert busy.returncode == 3 and 'Another commit is in progress' in busy.stderr
     plan = router('restart', 'flow-accounting').stdout
     assert 'rmmod ipt_NETFLOW' not in plan or plan.index('rmmod') < plan.index('modprobe')
+
+
+def test_restart_prints_warnings_as_a_commit_does(router):
+    configure(router, ('interface', 'ppp0'))
+    result = router('restart', 'flow-accounting')
+    assert 'WARNING: Interface ppp0 does not exist yet; it is accounted once it appears\n' \
+        in result.stdout
+    assert 'ConfigWarning' not in result.stdout + result.stderr and '.py:' not in result.stderr
+    raw = router('restart', 'flow-accounting', '--json')
+    assert json.loads(raw.stdout)['restarted'] is False            # a sandbox root plans only
+    assert raw.stderr.startswith('WARNING: Interface ppp0 does not exist yet')
+    assert json.loads(router('clear', 'flow-accounting', 'flows', '--json').stdout) == {
+        'cleared': 'flows', 'cache_exported': True}
+
+
+def test_commit_confirm_of_one_minute_says_minute(router):
+    configure(router)
+    router('set', 'system', 'flow-accounting', 'netflow', 'active-timeout', '600')
+    armed = router('commit-confirm', '1').stdout
+    assert 'Initialized commit-confirm; 1 minute to confirm' in armed, armed
+    router('confirm')
 
 
 def test_every_command_in_a_real_terminal(router):
@@ -303,6 +453,6 @@ def test_statistics_on_one_cpu_come_from_the_snmp_page(router):
     snmp = router.root / 'proc/net/stat/ipt_netflow_snmp'
     snmp.write_text(''.join(line for line in snmp.read_text().splitlines(keepends=True)
                             if not line.startswith('cpu1 ')))
-    rows = json.loads(router('show', 'flow-accounting', 'statistics', '--json').stdout)
-    assert [row['cpu'] for row in rows] == ['total', 0]
-    assert rows[1]['packets'] == 45
+    data = json.loads(router('show', 'flow-accounting', 'statistics', '--json').stdout)
+    assert [row['cpu'] for row in data['cpus']] == [0] and data['total'] is not None
+    assert data['cpus'][0]['packets'] == 45

@@ -57,7 +57,7 @@ def test_prompts_completion_help_and_exit(terminal, cli):
 
     terminal.type('show')
     terminal.keys('Enter')
-    terminal.wait_for('+        mode "slow"')
+    terminal.wait_for('+        mode slow\n')
 
     terminal.type('exit')
     terminal.keys('Enter')
@@ -103,10 +103,10 @@ def test_commit_confirm_confirm_and_rollback_in_the_shell(terminal, cli):
     for line in ('set service alpha port 83', 'commit-confirm 5', 'confirm'):
         terminal.type(line)
         terminal.keys('Enter')
-    terminal.wait_for('Confirmed: the revert timer was stopped')
+    terminal.wait_for('Confirmed: the configuration is kept')
     terminal.type('compare 0 1')
     terminal.keys('Enter')
-    terminal.wait_for('+ port "83"')
+    terminal.wait_for('+ port 83\n')
     terminal.type('rollback 1')
     terminal.keys('Enter')
     deadline = time.monotonic() + 20
@@ -129,7 +129,7 @@ def test_edit_levels_make_set_show_and_completion_relative(terminal, cli):
     terminal.keys('Enter')
     terminal.type('show')
     terminal.keys('Enter')
-    terminal.wait_for('+level "admin"')
+    terminal.wait_for('+level admin\n')
 
     terminal.type('up')                                    # past the tag node to alpha
     terminal.keys('Enter')
@@ -152,6 +152,10 @@ def test_edit_levels_make_set_show_and_completion_relative(terminal, cli):
     terminal.type('show')
     terminal.keys('Enter')
     terminal.wait_for('+/* second shift */')
+    terminal.type('show | commands')                       # relative to the level, as in VyOS
+    terminal.keys('Enter')
+    terminal.wait_for("set user jo level 'admin'\nset user kim level 'admin'\n"
+                      "comment user kim 'second shift'")
 
     terminal.type('exit')                                  # from a level: to the top
     terminal.keys('Enter')
@@ -163,4 +167,7 @@ def test_edit_levels_make_set_show_and_completion_relative(terminal, cli):
         assert time.monotonic() < deadline, terminal.screen()
         time.sleep(0.2)
     assert 'user jo {' in cli.running()
+    terminal.type('run show configuration commands')       # the running config, whole paths
+    terminal.keys('Enter')
+    terminal.wait_for("set service alpha user kim level 'admin'")
     assert '/* second shift */\n        user kim {\n            level "admin"' in cli.running()

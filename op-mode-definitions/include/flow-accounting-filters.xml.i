@@ -1,9 +1,25 @@
 <!-- include start from flow-accounting-filters.xml.i: options of "show flow-accounting flows" -->
 <tagNode name="host">
   <properties>
-    <help>Only flows from or to this address</help>
+    <help>Only flows from or to this address or prefix</help>
     <completionHelp>
-      <list>&lt;x.x.x.x&gt; &lt;h:h:h:h:h:h:h:h&gt;</list>
+      <list>&lt;x.x.x.x&gt; &lt;x.x.x.x/x&gt; &lt;h:h:h:h:h:h:h:h&gt; &lt;h:h:h:h:h:h:h:h/x&gt;</list>
+    </completionHelp>
+  </properties>
+</tagNode>
+<tagNode name="source">
+  <properties>
+    <help>Only flows from this address or prefix</help>
+    <completionHelp>
+      <list>&lt;x.x.x.x&gt; &lt;x.x.x.x/x&gt; &lt;h:h:h:h:h:h:h:h&gt; &lt;h:h:h:h:h:h:h:h/x&gt;</list>
+    </completionHelp>
+  </properties>
+</tagNode>
+<tagNode name="destination">
+  <properties>
+    <help>Only flows to this address or prefix</help>
+    <completionHelp>
+      <list>&lt;x.x.x.x&gt; &lt;x.x.x.x/x&gt; &lt;h:h:h:h:h:h:h:h&gt; &lt;h:h:h:h:h:h:h:h/x&gt;</list>
     </completionHelp>
   </properties>
 </tagNode>

@@ -18,8 +18,8 @@ import errno
 import functools
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional, TypeVar
 
 from vyflow.errors import FileKindError, LimitError
 from vyflow.safepath import (OPERATOR, OPERATOR_IN_ROOT, OWN, Policy, directory, final_link,
@@ -27,7 +27,8 @@ from vyflow.safepath import (OPERATOR, OPERATOR_IN_ROOT, OWN, Policy, directory,
 from vyflow.text import shown
 
 __all__ = ['OPERATOR', 'OPERATOR_IN_ROOT', 'OWN', 'Policy', 'MAX_FILE_BYTES', 'FILE_MODE',
-           'PRIVATE_MODE', 'read_bytes', 'read_text', 'write_atomic', 'create_exclusive',
+           'PRIVATE_MODE', 'read_bytes', 'read_text', 'write_atomic', 'StagedWrite',
+           'stale_temps', 'create_exclusive',
            'remove_durable', 'list_directory', 'ensure_directory', 'open_for_append', 'open_lock']
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -36,7 +37,11 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 FILE_MODE = 0o640     # configs and archive: they may hold secrets of other sections
 PRIVATE_MODE = 0o600  # temp files until renamed, locks, commit-confirm state
 
-Function = TypeVar('Function', bound=Callable)
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    Function = TypeVar('Function', bound=Callable)
 
 
 def _naming_the_path(function: Function) -> Function:
@@ -54,7 +59,7 @@ def _naming_the_path(function: Function) -> Function:
 
 
 @_naming_the_path
-def read_bytes(path: Path, policy: Policy = OWN, limit: int = MAX_FILE_BYTES) -> Optional[bytes]:
+def read_bytes(path: Path, policy: Policy = OWN, limit: int = MAX_FILE_BYTES) -> bytes | None:
     """The file's bytes, or None when it (or its directory) does not exist."""
     path = final_link(path, policy)
     with directory(path.parent, policy, create=False) as dir_fd:
@@ -85,7 +90,7 @@ def _too_large(path: Path, limit: int) -> LimitError:
                       'the most vyflow reads')
 
 
-def read_text(path: Path, policy: Policy = OWN, limit: int = MAX_FILE_BYTES) -> Optional[str]:
+def read_text(path: Path, policy: Policy = OWN, limit: int = MAX_FILE_BYTES) -> str | None:
     """The file's UTF-8 text, or None when it does not exist."""
     data = read_bytes(path, policy, limit)
     return None if data is None else data.decode('utf-8')
@@ -132,6 +137,70 @@ def _written_temp(dir_fd: int, path: Path, data: bytes, mode: int) -> str:
         raise
     os.close(fd)
     return temp
+
+
+class StagedWrite:
+    """A new version of ``path`` written and fsynced under a temp name in the
+    same (checked) directory, not yet in place: ``commit`` renames it over
+    ``path``, ``abandon`` removes it. A commit stages every file it will
+    record before it changes the system, so a full or read-only disk stops it
+    while nothing has changed yet, and the renames left after the apply need
+    no space. The directory stays open from staging to commit, so the rename
+    lands in the directory that was checked."""
+
+    def __init__(self, path: Path, data: bytes | str, mode: int = FILE_MODE,
+                 policy: Policy = OWN):
+        if isinstance(data, str):
+            data = data.encode('utf-8')
+        self.path = path
+        with directory(path.parent, policy, create=policy.create_directories) as dir_fd:
+            if dir_fd is None:
+                raise FileNotFoundError(errno.ENOENT, 'no such directory', str(path.parent))
+            _refuse_non_regular(dir_fd, path)
+            self._dir_fd: Optional[int] = os.dup(dir_fd)
+        try:
+            self.temp = _written_temp(self._dir_fd, path, data, mode)
+        except BaseException:
+            self._close()
+            raise
+
+    def commit(self) -> None:
+        """Put the staged file in place, durably."""
+        if self._dir_fd is None:
+            raise RuntimeError(f'{self.path}: staged write already ended')
+        try:
+            os.rename(self.temp, self.path.name, src_dir_fd=self._dir_fd, dst_dir_fd=self._dir_fd)
+        except BaseException:
+            self.abandon()
+            raise
+        try:
+            os.fsync(self._dir_fd)
+        finally:
+            self._close()
+
+    def abandon(self) -> None:
+        """Remove the staged file (nothing happens once committed)."""
+        if self._dir_fd is None:
+            return
+        try:
+            os.unlink(self.temp, dir_fd=self._dir_fd)
+        except FileNotFoundError:
+            pass
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        if self._dir_fd is not None:
+            os.close(self._dir_fd)
+            self._dir_fd = None
+
+
+def stale_temps(path: Path, name_prefix: str, policy: Policy = OWN) -> list[Path]:
+    """Temp files that staged writes of files named ``name_prefix…`` in
+    directory ``path`` left behind when their process was killed (only
+    meaningful under the lock that serialises those writes)."""
+    return [path / name for name in list_directory(path, policy)
+            if name.startswith(f'.{name_prefix}') and name.endswith('.tmp')]
 
 
 @_naming_the_path

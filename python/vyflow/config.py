@@ -11,14 +11,14 @@ never written to config.boot.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional, Sequence, Union
+from collections.abc import Sequence
 
 from vyflow.configtree import ConfigNode
 from vyflow.definitions.model import Definition, Definitions
 from vyflow.paths import Paths, Resources
+from vyflow.records import dataclass
 
-Path = Union[str, Sequence[str]]
+Path = str | Sequence[str]
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Config:
     """Read access to the proposed and running configs."""
 
     def __init__(self, proposed: ConfigNode, running: ConfigNode, definitions: Definitions,
-                 environment: Optional[RunEnvironment] = None):
+                 environment: RunEnvironment | None = None):
         self.proposed = proposed
         self.running = running
         self.definitions = definitions
@@ -54,11 +54,11 @@ class Config:
     def exists_effective(self, path: Path) -> bool:
         return self.exists(path, effective=True)
 
-    def return_value(self, path: Path, default: Optional[str] = None,
-                     effective: bool = False) -> Optional[str]:
+    def return_value(self, path: Path, default: str | None = None,
+                     effective: bool = False) -> str | None:
         return self._tree(effective).return_value(_words(path), default)
 
-    def return_effective_value(self, path: Path, default: Optional[str] = None) -> Optional[str]:
+    def return_effective_value(self, path: Path, default: str | None = None) -> str | None:
         return self.return_value(path, default, effective=True)
 
     def return_values(self, path: Path, effective: bool = False) -> list[str]:
@@ -78,7 +78,7 @@ class Config:
         return self.proposed.find(words) != self.running.find(words)
 
     def get_config_dict(self, path: Path = (), effective: bool = False,
-                        key_mangling: Optional[tuple[str, str]] = None,
+                        key_mangling: tuple[str, str] | None = None,
                         get_first_key: bool = False, no_tag_node_value_mangle: bool = False,
                         with_defaults: bool = False,
                         with_recursive_defaults: bool = False) -> dict:
@@ -102,7 +102,7 @@ class Config:
 class _DictBuilder:
     """Converts tree nodes to dicts with mangling and defaults."""
 
-    def __init__(self, mangling: Optional[tuple[str, str]], mangle_tags: bool,
+    def __init__(self, mangling: tuple[str, str] | None, mangle_tags: bool,
                  defaults: bool, recursive: bool):
         self.mangling = mangling
         self.mangle_tags = mangle_tags
@@ -112,18 +112,18 @@ class _DictBuilder:
     def key(self, name: str) -> str:
         return name.replace(*self.mangling) if self.mangling else name
 
-    def leaf(self, node: ConfigNode, definition: Optional[Definition]) -> Union[dict, str, list]:
+    def leaf(self, node: ConfigNode, definition: Definition | None) -> dict | str | list:
         if node.values is None:
             return {}
         if definition is not None and definition.multi or len(node.values) > 1:
             return list(node.values)
         return node.values[0]
 
-    def tag(self, node: ConfigNode, definition: Optional[Definition]) -> dict:
+    def tag(self, node: ConfigNode, definition: Definition | None) -> dict:
         return {(self.key(name) if self.mangle_tags else name): self.node(child, definition)
                 for name, child in node.children.items()}
 
-    def node(self, node: ConfigNode, definition: Optional[Definition]) -> Union[dict, str, list]:
+    def node(self, node: ConfigNode, definition: Definition | None) -> dict | str | list:
         if definition is not None and definition.is_leaf or node.values is not None:
             return self.leaf(node, definition)
         result: dict = {}

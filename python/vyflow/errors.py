@@ -6,7 +6,7 @@ Every error the CLI shows is one of these; anything else escaping is a bug.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 
 class VyflowError(Exception):
@@ -21,7 +21,7 @@ class ConfigError(VyflowError):
     ``path`` names the config node the message is about, when one is known.
     """
 
-    def __init__(self, message: str, path: Optional[Sequence[str]] = None):
+    def __init__(self, message: str, path: Sequence[str] | None = None):
         super().__init__(message)
         self.path = list(path) if path else None
 
@@ -30,8 +30,18 @@ class ConfigPathError(ConfigError):
     """A `set`/`delete` path does not exist in the definitions: fix the command."""
 
 
+class NothingToDeleteError(ConfigError):
+    """`delete` names a node or value that is not in the working config: check it with `show`."""
+
+
 class ValueValidationError(ConfigError):
     """A value failed its node's constraints at `set` time: use an allowed value."""
+
+
+class CommandUsageError(VyflowError):
+    """A command line is malformed (missing words, unknown verb): see the usage shown."""
+
+    exit_code = 2
 
 
 class ConfigParseError(VyflowError):
@@ -135,3 +145,24 @@ class ConfigErrors(ConfigError):
     def __init__(self, errors: list[ConfigError]):
         super().__init__('\n'.join(str(error) for error in errors))
         self.errors = errors
+
+
+class DamagedFileError(VyflowError):
+    """A file vyflow keeps cannot be read (truncated, not UTF-8, bad gzip or
+    JSON, wrong types): the message names it, says why, and what to do."""
+
+    def __init__(self, path: object, reason: str, remedy: str):
+        super().__init__(f'{path} is damaged ({reason}): {remedy}')
+        self.path = path
+        self.reason = reason
+        self.remedy = remedy
+
+
+class StorageError(VyflowError):
+    """A file could not be written (disk full, read-only filesystem, ...):
+    make room or make it writable, and run the command again."""
+
+
+class ConfirmExpiredError(VyflowError):
+    """A commit-confirm was not confirmed in time and has just been reverted,
+    so the commit asked for was not made: review the changes and commit again."""

@@ -26,6 +26,7 @@ from vyflow.definitions.model import Definitions
 from vyflow.errors import ConfigError, ConfigParseError, MigrationError
 from vyflow.migration import Migration, migrate_config, replace_keeping_backup
 from vyflow.paths import Resources
+from vyflow.store import decode_config
 from vyflow.text import shown
 from vyflow.validation import validate_tree
 
@@ -84,9 +85,9 @@ def read_config(path: Path, definitions: Definitions, rewrite: bool = True,
     if b'\0' in original:
         raise ConfigParseError('not a configuration file (binary data)', 1, 1, str(path))
     try:
-        text = original.decode('utf-8')
-    except UnicodeDecodeError as exc:
-        raise ConfigParseError(f'not UTF-8 text ({exc.reason})', 1, 1, str(path)) from None
+        text = decode_config(original)  # a leading byte-order mark is only that
+    except ValueError as exc:
+        raise ConfigParseError(str(exc), 1, 1, str(path)) from None
     parsed, migration, loaded = _load(text, str(path), definitions)
     if migration.changed and not rewrite:
         loaded.notices.append(f"'{path}' itself was left as it was (it still holds "

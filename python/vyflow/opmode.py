@@ -11,11 +11,12 @@ a flag; ``Literal[...]`` restricts choices). ``raw`` selects JSON-ready data
 from __future__ import annotations
 
 import json
+import re
 import typing
 from types import ModuleType
 from typing import Any, Callable, Optional
 
-from vyflow.errors import IncorrectValue
+from vyflow.errors import IncorrectValue, VyflowError
 from vyflow.text import decimal, quoted
 
 EXPOSED_PREFIXES = ('show', 'clear', 'reset', 'restart')
@@ -63,6 +64,14 @@ def parse_arguments(function: Callable, argv: list[str]) -> dict:
         kwargs[name] = _convert(name, argv[index + 1], hints[name])
         index += 2
     return kwargs
+
+
+def error_object(error: VyflowError) -> dict:
+    """An error as JSON-ready data, for callers that asked for JSON: the kind
+    (``data_unavailable``, ``unconfigured_subsystem``, ``incorrect_value``…)
+    and the operator's message."""
+    kind = re.sub(r'(?<!^)(?=[A-Z])', '_', type(error).__name__).lower()
+    return {'error': {'kind': kind, 'message': str(error)}}
 
 
 def call(module: ModuleType, argv: list[str], *, raw: bool, environment) -> Optional[str]:

@@ -20,15 +20,17 @@ the installation prefix (``/usr/share/vyflow``, ``/usr/libexec/vyflow``).
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
 
-from vyflow.safepath import OPERATOR, OPERATOR_IN_ROOT, OWN, Policy
 from vyflow.errors import ResourceError, UsageError
+from vyflow.records import dataclass
+from vyflow.safepath import OPERATOR, OPERATOR_IN_ROOT, OWN, Policy
 from vyflow.text import shown
+
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:
+    from typing import Any
 
 ROOT_ENV = 'VYFLOW_ROOT'
 
@@ -43,7 +45,7 @@ class Paths:
         object.__setattr__(self, 'root', Path(os.path.realpath(self.root)))
 
     @classmethod
-    def from_root(cls, root: Optional[str] = None) -> Paths:
+    def from_root(cls, root: str | None = None) -> Paths:
         """The root given on the command line, else ``VYFLOW_ROOT``, else ``/``."""
         source = '--root'
         if root is None:
@@ -75,7 +77,7 @@ class Paths:
     confirm_state = property(lambda self: self.run_dir / 'commit-confirm.json')
     log_file = property(lambda self: self.under('/var/log/vyflow/vyflow.log'))
 
-    def operator_file(self, name: Optional[str]) -> tuple[Path, Policy]:
+    def operator_file(self, name: str | None) -> tuple[Path, Policy]:
         """A file named after save/load/merge, and how to reach it safely.
 
         No name: the saved config. On the system, an absolute name as given
@@ -103,7 +105,7 @@ class Paths:
         return path, OWN if path.parent == self.saved_config.parent else policy
 
 
-def _source_tree() -> Optional[Path]:
+def _source_tree() -> Path | None:
     """The checkout this library runs from, if any: it has the definitions'
     sources (built or not: an unbuilt checkout must say "run make", not look
     for an installation that is not there)."""
@@ -167,6 +169,7 @@ class Resources:
 def read_compiled(path: Path) -> Any:
     """A compiled resource (definitions, schema); a missing or unreadable one
     says how to get it instead of ending in a traceback."""
+    import json
     try:
         with open(path, encoding='utf-8') as handle:
             return json.load(handle)

@@ -31,12 +31,12 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
 
 from vyflow.errors import FileKindError, UnsafePathError
+from vyflow.records import dataclass
 from vyflow.text import shown
 
 DIRECTORY_MODE = 0o755
@@ -96,7 +96,7 @@ def _check_directory(fd: int, where: str, policy: Policy, final: bool) -> None:
             f'change it (chmod go-w {shown(where)})')
 
 
-def _trusted_link(dir_fd: int, name: str) -> Optional[str]:
+def _trusted_link(dir_fd: int, name: str) -> str | None:
     """The target of ``name`` if it is a link root or we own, else None."""
     try:
         info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
@@ -107,7 +107,7 @@ def _trusted_link(dir_fd: int, name: str) -> Optional[str]:
     return None
 
 
-def _open_directory(path: Path, policy: Policy, create: bool) -> Optional[int]:
+def _open_directory(path: Path, policy: Policy, create: bool) -> int | None:
     """A descriptor of directory ``path`` walked from ``/`` without following
     untrusted links, each directory checked; None if it does not exist."""
     if not path.is_absolute():
@@ -177,7 +177,7 @@ def _make_directory(parent_fd: int, name: str, where: str) -> int:
 
 
 @contextmanager
-def directory(path: Path, policy: Policy, create: bool) -> Iterator[Optional[int]]:
+def directory(path: Path, policy: Policy, create: bool) -> Iterator[int | None]:
     """The checked directory ``path`` as a descriptor (None if it does not
     exist and is not to be created), closed afterwards."""
     fd = _open_directory(path, policy, create)

@@ -11,9 +11,9 @@ import importlib.machinery
 import importlib.util
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Sequence
 
 from vyflow.errors import DefinitionError
 

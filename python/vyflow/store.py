@@ -5,6 +5,12 @@ is the session's edits, persisted between ``vyflow`` invocations like a VyOS
 configure session until it is committed or discarded (no working file means
 "no changes"). All writes are atomic; reads never lock.
 
+Both files are always written by vyflow with a version footer, which ends the
+file: one that cannot be read as UTF-8 config text, or lacks its footer (a
+truncated file loses its end first), is damaged, and every reader says which
+file and what to do (``discard`` drops a damaged working config; ``rollback 0``
+rewrites a damaged running config from the archive) instead of guessing.
+
 Footers carry this system's component versions plus the versions of
 components it does not know (from a whole VyOS config.boot that was loaded),
 so a config saved here still tells VyOS how old its other sections are.
@@ -13,13 +19,34 @@ so a config saved here still tells VyOS how old its other sections are.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from vyflow import __version__
-from vyflow.atomicfile import read_text, remove_durable, write_atomic
-from vyflow.configtree import ConfigNode, parse_config, render_config
-from vyflow.configtree.version import split_footer
+from vyflow.atomicfile import StagedWrite, read_bytes, remove_durable, write_atomic
+from vyflow.configtree import ConfigFile, ConfigNode, parse_config, render_config
+from vyflow.errors import ConfigParseError, DamagedFileError, StorageError
 from vyflow.paths import Paths
+
+BOM = '\ufeff'
+RUNNING_REMEDY = ('the running configuration cannot be read; "vyflow rollback 0" rewrites it '
+                  'from the newest archived revision (see "show system commit")')
+WORKING_REMEDY = 'the uncommitted changes cannot be read; "vyflow discard" drops them'
+
+
+def decode_config(data: bytes) -> str:
+    """Config file bytes as text: UTF-8, a leading byte-order mark being only
+    that (ValueError says what is wrong)."""
+    try:
+        text = data.decode('utf-8')
+    except UnicodeDecodeError as exc:
+        raise ValueError(f'not UTF-8 text: byte {exc.start} ({exc.reason})') from None
+    return text[1:] if text.startswith(BOM) else text
+
+
+def storage_error(path: Path, exc: OSError, consequence: str) -> StorageError:
+    """A clear message for a file that could not be written."""
+    return StorageError(f'Cannot write {path}: {exc.strerror or exc}; {consequence}. '
+                        'Make room on (or remount read-write) the filesystem holding it '
+                        'and try again.')
 
 
 class ConfigStore:
@@ -29,66 +56,104 @@ class ConfigStore:
         self.paths = paths
         self.component_versions = component_versions
 
-    def render(self, tree: ConfigNode, foreign: Optional[dict[str, int]] = None) -> str:
+    def render(self, tree: ConfigNode, foreign: dict[str, int] | None = None) -> str:
         """config.boot text with the version footer (ours win over ``foreign``)."""
         return render_config(tree, {**(foreign or {}), **self.component_versions}, __version__)
 
-    def foreign_versions(self, versions: Optional[dict[str, int]]) -> dict[str, int]:
+    def foreign_versions(self, versions: dict[str, int] | None) -> dict[str, int]:
         return {name: number for name, number in (versions or {}).items()
                 if name not in self.component_versions}
 
-    def _read(self, path: Path) -> Optional[ConfigNode]:
-        text = read_text(path)
-        return None if text is None else parse_config(text, str(path)).tree
+    @staticmethod
+    def load_file(path: Path, remedy: str) -> tuple[str, ConfigFile] | None:
+        """(text, parsed) of a file vyflow wrote, None when absent;
+        DamagedFileError naming it when it cannot be what vyflow wrote."""
+        try:
+            data = read_bytes(path)
+            if data is None:
+                return None
+            text = decode_config(data)
+            parsed = parse_config(text, str(path))
+        except OSError as exc:
+            raise DamagedFileError(path, f'cannot be read: {exc.strerror or exc}', remedy) from None
+        except ConfigParseError as exc:
+            raise DamagedFileError(path, f'line {exc.line}, column {exc.column}: {exc.reason}',
+                                   remedy) from None
+        except ValueError as exc:
+            raise DamagedFileError(path, str(exc), remedy) from None
+        if parsed.footer is None:
+            reason = 'empty' if not text else 'truncated: its version footer is missing'
+            raise DamagedFileError(path, reason, remedy)
+        return text, parsed
 
-    def _kept_versions(self, *paths: Path) -> dict[str, int]:
-        """Foreign versions from the first of ``paths`` that exists."""
-        for path in paths:
-            text = read_text(path)
-            if text is not None:
-                footer = split_footer(text, str(path))[1]
-                return self.foreign_versions(footer.versions if footer else None)
+    def load_running(self) -> tuple[str, ConfigFile] | None:
+        return self.load_file(self.paths.running_config, RUNNING_REMEDY)
+
+    def load_working(self) -> tuple[str, ConfigFile] | None:
+        return self.load_file(self.paths.working_config, WORKING_REMEDY)
+
+    def _kept_versions(self, *loaders) -> dict[str, int]:
+        """Foreign versions from the first of the files that exists."""
+        for load in loaders:
+            loaded = load()
+            if loaded is not None:
+                return self.foreign_versions(loaded[1].versions)
         return {}
 
     def running(self) -> ConfigNode:
-        return self._read(self.paths.running_config) or ConfigNode()
+        loaded = self.load_running()
+        return loaded[1].tree if loaded else ConfigNode()
 
-    def running_text(self) -> Optional[str]:
-        return read_text(self.paths.running_config)
+    def running_text(self) -> str | None:
+        loaded = self.load_running()
+        return loaded[0] if loaded else None
+
+    def working_text(self) -> str | None:
+        loaded = self.load_working()
+        return loaded[0] if loaded else None
 
     def working(self) -> ConfigNode:
         """The working config: the session's file, else the running config."""
-        tree = self._read(self.paths.working_config)
-        return tree if tree is not None else self.running()
+        loaded = self.load_working()
+        return loaded[1].tree if loaded else self.running()
 
     def has_changes(self) -> bool:
-        working = self._read(self.paths.working_config)
-        return working is not None and working != self.running()
+        loaded = self.load_working()
+        return loaded is not None and loaded[1].tree != self.running()
 
-    def write_working(self, tree: ConfigNode, foreign: Optional[dict[str, int]] = None) -> None:
+    def write_working(self, tree: ConfigNode, foreign: dict[str, int] | None = None) -> None:
         """Persist the session; a session equal to running is simply removed.
         Foreign versions are kept from the session (or running) file unless given."""
         if foreign is None:
-            foreign = self._kept_versions(self.paths.working_config, self.paths.running_config)
-        if tree == self.running() and foreign == self._kept_versions(self.paths.running_config):
-            remove_durable(self.paths.working_config)
-        else:
-            write_atomic(self.paths.working_config, self.render(tree, foreign))
+            foreign = self._kept_versions(self.load_working, self.load_running)
+        try:
+            if tree == self.running() and foreign == self._kept_versions(self.load_running):
+                remove_durable(self.paths.working_config)
+            else:
+                write_atomic(self.paths.working_config, self.render(tree, foreign))
+        except OSError as exc:
+            raise storage_error(self.paths.working_config, exc, 'the change was not made') from None
 
     def discard(self) -> bool:
-        """Drop the session; True if there were changes to drop."""
-        had_changes = self.has_changes()
-        remove_durable(self.paths.working_config)
+        """Drop the session, readable or not; True if there were changes to drop."""
+        try:
+            had_changes = self.has_changes()
+        except DamagedFileError:
+            had_changes = self.paths.working_config.exists()
+        try:
+            remove_durable(self.paths.working_config)
+        except OSError as exc:
+            raise storage_error(self.paths.working_config, exc, 'nothing was discarded') from None
         return had_changes
 
-    def write_running(self, tree: ConfigNode, foreign: Optional[dict[str, int]] = None) -> str:
-        """Persist the running config; returns the text written. Foreign
+    def stage_running(self, tree: ConfigNode,
+                      foreign: dict[str, int] | None = None) -> tuple[str, StagedWrite]:
+        """The running config's new text, staged (not yet in place). Foreign
         versions come from the session being committed unless given."""
         if foreign is None:
-            foreign = self._kept_versions(self.paths.working_config, self.paths.running_config)
+            foreign = self._kept_versions(self.load_working, self.load_running)
         text = self.render(tree, foreign)
-        write_atomic(self.paths.running_config, text)
-        return text
+        return text, StagedWrite(self.paths.running_config, text)
 
     def running_foreign_versions(self) -> dict[str, int]:
-        return self._kept_versions(self.paths.running_config)
+        return self._kept_versions(self.load_running)

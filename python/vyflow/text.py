@@ -17,7 +17,7 @@ use for layout).
 from __future__ import annotations
 
 import re
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 SHOWN_CHARS = 120
 """How much of one untrusted piece a message shows; the length is reported beyond."""
@@ -64,7 +64,7 @@ def terminal_safe(message: str) -> str:
     return _CONTROL_BUT_LAYOUT.sub(_escape_char, message)
 
 
-def decimal(word: str) -> Optional[int]:
+def decimal(word: str) -> int | None:
     """The non-negative integer ``word`` spells in ASCII digits, else None."""
     return int(word) if _DECIMAL.fullmatch(word) else None
 

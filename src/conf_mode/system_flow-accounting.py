@@ -10,9 +10,6 @@ failure) and prints one line saying what changed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
-
 from vyflow.config import Config, RunEnvironment
 from vyflow.history import checks as history_checks, collector as history_collector
 from vyflow.history.settings import HistoryPaths
@@ -20,18 +17,19 @@ from vyflow.netflow import checks, desired, facts, model
 from vyflow.netflow.kernel import Kernel
 from vyflow.netflow.state import SystemState
 from vyflow.netflow.transaction import apply_state
+from vyflow.records import dataclass
 
 
 @dataclass
 class FlowAccounting:
     environment: RunEnvironment
     kernel: Kernel
-    config: Optional[model.FlowConfig]          # None: flow-accounting is deleted
-    facts: Optional[facts.SystemFacts] = None
-    on_disk: Optional[SystemState] = None       # remembered values, conntrack events
-    wmem_default: Optional[str] = None
-    desired: Optional[SystemState] = None
-    history_facts: Optional[history_checks.HistoryFacts] = None   # issue 16
+    config: model.FlowConfig | None          # None: flow-accounting is deleted
+    facts: facts.SystemFacts | None = None
+    on_disk: SystemState | None = None       # remembered values, conntrack events
+    wmem_default: str | None = None
+    desired: SystemState | None = None
+    history_facts: history_checks.HistoryFacts | None = None   # issue 16
 
 
 def get_config(config: Config) -> FlowAccounting:

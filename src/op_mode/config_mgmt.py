@@ -1,24 +1,79 @@
 #!/usr/bin/python3
-"""Op mode: the commit archive (``show system commit [diff N | file N]``).
+"""Op mode: the running configuration (``show configuration [commands | json
+[pretty]]``) and the commit archive (``show system commit [diff N | file N]``).
 
-Revisions hold the real configuration; what is shown has its secret values
-(API keys, private keys) masked, like every configuration output.
+``show configuration`` is what operators copy a router's config with, so its
+forms are VyOS's: the config as configure-mode ``show`` prints it, ``set``
+commands (a valid ``vyflow batch``), and the JSON that ``load --json`` reads.
+Revisions hold the real configuration; secret values (API keys, private keys)
+are masked in every form shown (vyflow.definitions.masking).
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 
 from vyflow.commit.archive import Archive
-from vyflow.config import RunEnvironment
-from vyflow.configtree import parse_config
+from vyflow.config import Config, RunEnvironment
+from vyflow.configtree import ConfigNode, parse_config
 from vyflow.configtree.diff import format_compare
-from vyflow.definitions.masking import mask_config_text, redact, secret_values
+from vyflow.configtree.render import render_display, set_commands
+from vyflow.definitions.masking import mask_config_text, mask_secrets, redact, secret_values
 from vyflow.definitions.model import Definitions
-from vyflow.errors import DataUnavailable
+from vyflow.errors import DataUnavailable, VyflowError
 from vyflow.text import shown
 
 COMMENT_CHARS = 200
+EMPTY = 'The running configuration is empty.'
+
+
+def _running(environment: RunEnvironment) -> tuple[ConfigNode, Definitions]:
+    """The running config with secrets masked, and the definitions."""
+    from vyflow.atomicfile import read_text
+    definitions = Definitions.load(environment.resources.definitions)
+    path = environment.paths.running_config
+    try:
+        text = read_text(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataUnavailable(f'{shown(str(path))}: cannot read the running configuration: '
+                              f'{exc.strerror or exc}') from None
+    try:
+        tree = parse_config(text, str(path)).tree if text is not None else ConfigNode()
+    except VyflowError as exc:
+        raise DataUnavailable(f'the running configuration cannot be read: {exc}') from None
+    return mask_secrets(tree, definitions), definitions
+
+
+def _as_dict(tree: ConfigNode, definitions: Definitions) -> dict:
+    """The JSON shape (as ``get_config_dict``, without defaults; ``load --json`` reads it)."""
+    return Config(tree, tree, definitions).get_config_dict()
+
+
+def show_configuration(environment: RunEnvironment, raw: bool):
+    """The running configuration, as configure-mode ``show`` prints it."""
+    tree, definitions = _running(environment)
+    if raw:
+        return _as_dict(tree, definitions)
+    return render_display(tree).rstrip('\n') or EMPTY
+
+
+def show_configuration_commands(environment: RunEnvironment, raw: bool):
+    """The running configuration as ``set`` commands (then ``comment`` commands)."""
+    tree, _ = _running(environment)
+    lines = set_commands(tree)
+    if raw:
+        return lines
+    return '\n'.join(lines) or EMPTY
+
+
+def show_configuration_json(environment: RunEnvironment, raw: bool, pretty: bool = False):
+    """The running configuration as JSON: one line, or indented with ``pretty``."""
+    tree, definitions = _running(environment)
+    data = _as_dict(tree, definitions)
+    if raw:
+        return data
+    return json.dumps(data, indent=4 if pretty else None)
 
 
 def _archive(environment: RunEnvironment) -> Archive:
@@ -39,6 +94,9 @@ def show_commit(environment: RunEnvironment, raw: bool):
         return 'No commits have been recorded yet.'
     lines = []
     for row in data:
+        if 'damaged' in row:  # a revision file that cannot be read: shown, never used
+            lines.append(f'{row["revision"]:<4} DAMAGED  {row["damaged"]}')
+            continue
         when = datetime.datetime.fromtimestamp(row['timestamp']).strftime('%Y-%m-%d %H:%M:%S')
         lines.append(f'{row["revision"]:<4} {when}  by {shown(row["user"])}  '
                      f'via {shown(row["via"])}')

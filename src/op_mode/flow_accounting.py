@@ -3,19 +3,20 @@
 
 Typed functions serve the CLI and the API alike: ``raw=True`` returns
 JSON-ready data with stable keys, otherwise text for people. Not configured
-or module not loaded: a one-line message and a non-zero exit.
+or module not loaded: a one-line message (with --json, a JSON object saying
+so) and a non-zero exit; ``metrics`` answers ``ipt_netflow_up 0`` instead,
+since a scrape of a router without the module is not an error.
 """
 
 from __future__ import annotations
 
-import json
+import sys
 from typing import Literal, Optional
 
-from vyflow.atomicfile import read_text, write_atomic
 from vyflow.config import Config, RunEnvironment
 from vyflow.definitions.model import Definitions
-from vyflow.errors import DataUnavailable, UnconfiguredSubsystem
-from vyflow.netflow import flowview, links, metrics, model, status
+from vyflow.errors import DataUnavailable, IncorrectValue, UnconfiguredSubsystem
+from vyflow.netflow import flowview, health, links, metrics, model, status
 from vyflow.netflow.kernel import Kernel
 from vyflow.netflow.procflows import top_flows
 from vyflow.netflow.procsnmp import parse_snmp
@@ -50,11 +51,8 @@ def _status(environment: RunEnvironment) -> dict:
         raise UnconfiguredSubsystem('flow-accounting is not configured')
     kernel = Kernel(environment.paths)
     stat = _stat(kernel)
-    samples = environment.paths.run_dir / 'collector-samples.json'
-    previous = json.loads(read_text(samples) or '{}')
-    data = status.build(stat, config, previous, kernel.read_conntrack_events(),
-                        links.link_states(config.interfaces))
-    write_atomic(samples, json.dumps(status.sample(stat)))
+    data = status.build(stat, config, health.observe(environment.paths.run_dir, stat),
+                        kernel.read_conntrack_events(), links.link_states(config.interfaces))
     _add_history_status(data, kernel, config)
     return data
 
@@ -90,42 +88,57 @@ def show_collectors(environment: RunEnvironment, raw: bool):
                      if line.startswith(('Collectors', '  ', 'Hint: Collector', 'Hint: Export')))
 
 
+def _counters(row) -> dict:
+    return {'packets_per_second': row.pps, 'packets': row.packets,
+            'flows_created': row.new_flows, 'hash_metric': row.metric,
+            'dropped_packets': row.drop_packets, 'dropped_maxflows': row.maxflows_errors,
+            'dropped_no_memory': row.alloc_errors, 'truncated': row.truncated,
+            'fragments': row.frags}
+
+
 def show_statistics(environment: RunEnvironment, raw: bool):
-    """Per-CPU packet, flow and drop counters, and their total. The per-CPU
+    """Per-CPU packet, flow and drop counters, and their total (kept apart in
+    JSON, so that summing the CPUs never counts the total too). The per-CPU
     rows come from the snmp page, which has them even on one CPU."""
     kernel = Kernel(environment.paths)
     stat = _stat(kernel)
     snmp = parse_snmp(kernel.read_snmp() or '')
-    rows = ([('total', stat.total)] if stat.total else []) + [(row.cpu, row) for row in snmp.cpus]
-    data = [{'cpu': cpu, 'packets_per_second': row.pps, 'packets': row.packets,
-             'flows_created': row.new_flows, 'hash_metric': row.metric,
-             'dropped_packets': row.drop_packets, 'dropped_maxflows': row.maxflows_errors,
-             'dropped_no_memory': row.alloc_errors, 'truncated': row.truncated,
-             'fragments': row.frags} for cpu, row in rows]
+    data = {'total': _counters(stat.total) if stat.total else None,
+            'cpus': [{'cpu': row.cpu, **_counters(row)} for row in snmp.cpus]}
     if raw:
         return data
+    rows = ([{'cpu': 'total', **data['total']}] if data['total'] else []) + data['cpus']
     header = f'{"CPU":<6}{"PPS":>9}{"PACKETS":>12}{"FLOWS":>10}{"METRIC":>8}{"DROPPED":>9}{"FULL":>7}'
     return '\n'.join([header] + [
         f'{str(r["cpu"]):<6}{r["packets_per_second"]:>9}{r["packets"]:>12}{r["flows_created"]:>10}'
         f'{r["hash_metric"]:>8.2f}{r["dropped_packets"]:>9}{r["dropped_maxflows"]:>7}'
-        for r in data])
+        for r in rows])
 
 
 def show_metrics(environment: RunEnvironment, raw: bool):
     """The counters in Prometheus text format (raw: the parsed stat page)."""
-    stat = _stat(Kernel(environment.paths))
-    return stat.to_dict() if raw else metrics.render(stat).rstrip('\n')
+    kernel = Kernel(environment.paths)
+    if raw:
+        return _stat(kernel).to_dict()
+    text = kernel.read_stat()
+    if text is None:
+        return metrics.render_absent().rstrip('\n')
+    stat = parse_stat(text)
+    return metrics.render(stat, health.observe(environment.paths.run_dir, stat)).rstrip('\n')
 
 
 def show_flows(environment: RunEnvironment, raw: bool, interface: Optional[str] = None,
                host: Optional[str] = None, port: Optional[str] = None,
                protocol: Optional[str] = None, top: Optional[int] = None,
-               sort_by: Literal['bytes', 'packets'] = 'bytes'):
-    """The cached flows, biggest first (the top 100 unless ``top`` says otherwise)."""
+               sort_by: Literal['bytes', 'packets'] = 'bytes', source: Optional[str] = None,
+               destination: Optional[str] = None):
+    """The cached flows, biggest first (the top 100 unless ``top`` says otherwise);
+    ``host``, ``source`` and ``destination`` take an address or a prefix."""
     kernel = Kernel(environment.paths)
     stat = _stat(kernel)
     names = flowview.interface_names()
-    flow_filter = flowview.build_filter(names, interface, host, port, protocol)
+    flow_filter = flowview.build_filter(names, interface, host, port, protocol, source,
+                                        destination)
     with open(kernel.flows_file, 'rb') as dump:
         found = top_flows(dump, top or DEFAULT_TOP, sort_by, flow_filter, stat.hz)
     if raw:
@@ -134,32 +147,38 @@ def show_flows(environment: RunEnvironment, raw: bool, interface: Optional[str] 
     return flowview.render(found.flows, names, found.rows, sort_by)
 
 
-def clear_counters(environment: RunEnvironment) -> None:
+def clear_counters(environment: RunEnvironment, raw: bool):
     """Zero the module's statistics counters (flush 2: also exports the cache)."""
     kernel = Kernel(environment.paths)
     _stat(kernel)
     kernel.flush(2)
-    print('Flow accounting counters cleared (cached flows were exported).')
+    return ({'cleared': 'counters', 'cache_exported': True} if raw else
+            'Flow accounting counters cleared (cached flows were exported).')
 
 
-def clear_flows(environment: RunEnvironment) -> None:
+def clear_flows(environment: RunEnvironment, raw: bool):
     """Export every cached flow now (flush 1)."""
     kernel = Kernel(environment.paths)
     _stat(kernel)
     kernel.flush(1)
-    print('Cached flows exported to the collectors.')
+    return ({'cleared': 'flows', 'cache_exported': True} if raw else
+            'Cached flows exported to the collectors.')
 
 
-def restart_flow_accounting(environment: RunEnvironment) -> None:
-    """Reload ipt_NETFLOW with the committed settings (refused during a commit)."""
+def restart_flow_accounting(environment: RunEnvironment, raw: bool):
+    """Reload ipt_NETFLOW with the committed settings (refused during a commit).
+    Warnings print as ``WARNING: …`` (on stderr with --json, to keep stdout JSON)."""
+    from vyflow.base import printed_warnings
     from vyflow.netflow.restart import restart
-    stop, start = restart(environment, _definitions(environment))
+    with printed_warnings(sys.stderr if raw else sys.stdout):
+        stop, start = restart(environment, _definitions(environment))
+    if raw:
+        return {'restarted': not environment.dry_run,
+                'steps': [step.description for step in stop.steps + start.steps]}
     if environment.dry_run:
-        print(stop.plan_text('dry run'))
-        print(start.plan_text('dry run'))
-    else:
-        print('flow-accounting restarted: ipt_NETFLOW reloaded with the committed settings, '
-              'hooks re-added')
+        return stop.plan_text('dry run') + '\n' + start.plan_text('dry run')
+    return ('flow-accounting restarted: ipt_NETFLOW reloaded with the committed settings, '
+            'hooks re-added')
 
 
 # ---- issue 16: the flow history (python/vyflow/history) -------------------------------
@@ -197,13 +216,19 @@ def show_history_graph(environment: RunEnvironment, raw: bool, by: HistoryOrder 
 def show_interface(environment: RunEnvironment, raw: bool, interface: str,
                    host: Optional[str] = None, port: Optional[str] = None,
                    protocol: Optional[str] = None, top: Optional[int] = None,
-                   sort_by: Literal['bytes', 'packets'] = 'bytes'):
+                   sort_by: Literal['bytes', 'packets'] = 'bytes', source: Optional[str] = None,
+                   destination: Optional[str] = None):
     """VyOS's ``show flow-accounting interface IF``: the interface's top conversations
     of the last hour from the flow history when it is kept (as pmacct's in-memory
     table answered), else its cached flows."""
     config = _configured(environment)
     if config is None or config.history is None:
-        return show_flows(environment, raw, interface, host, port, protocol, top, sort_by)
+        return show_flows(environment, raw, interface, host, port, protocol, top, sort_by,
+                          source, destination)
+    if source is not None or destination is not None:
+        raise IncorrectValue('source and destination filter the cached flows: use "show '
+                             'flow-accounting flows interface IF source|destination …"; the '
+                             'history of an interface takes host')
     from vyflow.history import opmode as history
     from vyflow.history.top import DEFAULT_TOP, TopQuery
     spec = TopQuery(top or DEFAULT_TOP, sort_by, 'conversation')

@@ -6,7 +6,9 @@ Counts every call into vyflow code and conf_mode scripts, plus calls of the os
 functions that touch files (open, write, fsync, replace, unlink, …). At the
 Nth event the process kills itself with SIGKILL — no cleanup of any kind runs,
 exactly like a power cut for that process. N = 0 only counts and writes the
-total to COUNT_FILE when the program ends.
+total to COUNT_FILE when the program ends; with KILLPOINT_TRACE=FILE it also
+writes one line per counted call, ``N module.function``, so a test can aim at
+the steps of a protocol.
 """
 
 import os
@@ -21,6 +23,8 @@ count_file = sys.argv[2]
 program = sys.argv[3]
 sys.argv = sys.argv[3:]
 count = 0
+trace_file = os.environ.pop('KILLPOINT_TRACE', None) if kill_at == 0 else None
+trace = []
 
 
 def profiler(frame, event, arg):
@@ -35,6 +39,9 @@ def profiler(frame, event, arg):
     else:
         return
     count += 1
+    if trace_file is not None and event == 'call':
+        module = os.path.splitext(os.path.basename(frame.f_code.co_filename))[0]
+        trace.append(f'{count} {module}.{frame.f_code.co_name}\n')
     if count == kill_at:
         os.kill(os.getpid(), signal.SIGKILL)
 
@@ -47,3 +54,6 @@ finally:
     if kill_at == 0:
         with open(count_file, 'w') as handle:
             handle.write(str(count))
+        if trace_file is not None:
+            with open(trace_file, 'w') as handle:
+                handle.writelines(trace)

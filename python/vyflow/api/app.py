@@ -107,11 +107,11 @@ class Api:
             return self.committer.confirm()
         settings = self.state.settings()
         strict = settings is not None and settings.settings.strict
-        definitions, paths = self.state.definitions, self.state.paths
+        definitions = self.state.definitions
         secrets = submitted_secrets(request.commands, definitions)
         try:
             output = self.committer.commit(
-                lambda base: apply_commands(base, request.commands, definitions, paths, strict),
+                lambda base: apply_commands(base, request.commands, definitions, strict),
                 key_id, confirm_minutes=request.confirm_minutes)
         except (ApiError, VyflowError) as exc:
             raise ApiError(redact(str(exc), secrets), getattr(exc, 'status', 400)) from None

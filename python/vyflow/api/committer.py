@@ -56,33 +56,24 @@ class Committer:
                 proposed = build(base.copy())
                 out = io.StringIO()
                 engine = CommitEngine(self.environment, self.definitions, out, key_id)
-
-                def after_success() -> None:
-                    rebase_session(self.paths, self.definitions, base, proposed)
-                    if confirm_minutes is not None:
-                        self._arm(confirm_minutes, running_text, out)
                 try:
                     with redirect_stdout(out):  # conf_mode scripts print their reports
                         engine.commit(proposed, via=VIA, lock_wait=LOCK_WAIT, versions=versions,
-                                      base=base, after_success=after_success)
+                                      base=base, after_commit=lambda: rebase_session(
+                                          self.paths, self.definitions, base, proposed),
+                                      confirm_seconds=None if confirm_minutes is None
+                                      else confirm_minutes * 60)
                 except RunningChangedError:
                     continue
                 return out.getvalue()
         raise ApiError('The running configuration kept changing while this request was '
                        'prepared; send it again')
 
-    def _arm(self, minutes: float, previous: str, out: io.StringIO) -> None:
-        pending = confirm.arm(self.paths, minutes * 60, previous, self.environment.dry_run)
-        print(f'Initialized commit-confirm; {minutes:g} minutes to confirm before the '
-              f'configuration is reverted (timer pid {pending.timer_pid})', file=out)
-
     def confirm(self) -> str:
-        """Keep a commit-confirm'ed config: stop its revert."""
-        with self._lock, file_lock(self.paths.commit_lock, wait=LOCK_WAIT):
-            if confirm.load_pending(self.paths) is None:
-                return 'No confirm pending'
-            confirm.clear_pending(self.paths)
-        return 'Confirmed: the revert timer was stopped and the configuration is kept.'
+        """Keep a commit-confirm'ed config: cancel its revert."""
+        with self._lock:
+            engine = CommitEngine(self.environment, self.definitions, io.StringIO(), VIA)
+            return engine.confirm(lock_wait=LOCK_WAIT).message
 
     def confirm_pending(self) -> bool:
         return confirm.load_pending(self.paths) is not None

@@ -18,6 +18,7 @@ from vyflow.api.protocol import ApiError, operation, words
 from vyflow.configtree import ConfigNode
 from vyflow.definitions.model import Definitions
 from vyflow.editing import Session
+from vyflow.editor import Editor
 from vyflow.errors import ConfigError, ConfigPathError
 from vyflow.paths import Paths
 
@@ -94,18 +95,18 @@ def parse_configure(data: dict) -> ConfigureRequest:
 
 
 def apply_commands(tree: ConfigNode, commands: list[Command], definitions: Definitions,
-                   paths: Paths, strict: bool) -> ConfigNode:
+                   strict: bool) -> ConfigNode:
     """Apply ``commands`` to ``tree`` (changed in place and returned); the
     first bad one raises ApiError with the CLI's message."""
-    session = PrivateSession(tree, paths, definitions)
+    editor = Editor(definitions)
     for command in commands:
         try:
             if command.op == 'set':
-                session.set(command.words)
+                editor.set(tree, command.words)
             elif command.op == 'comment':
-                session.comment(command.words, command.comment)
+                editor.comment(tree, command.words, command.comment)
             elif _present(tree, command.words, definitions):
-                session.delete(command.words)
+                editor.delete(tree, command.words)
             elif strict:
                 raise ConfigPathError(f'Cannot delete [{" ".join(command.words)}]: '
                                       'path/value does not exist', command.words)

@@ -39,6 +39,7 @@ CONFIGURE_COMMANDS = {
     'exit': 'Exit configuration mode (from a level: go to the top)',
 }
 OPERATIONAL_EXTRA = {'configure': 'Enter configuration mode', 'exit': 'Exit the shell'}
+PIPE_HELP = 'commands: show as set commands'
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,9 @@ class Completer:
                 **OPERATIONAL_EXTRA}
             return Completions([Choice(n, h) for n, h in sorted(commands.items())], [])
         verb, rest = words[0], words[1:]
-        if configure and verb in ('set', 'delete', 'show', 'edit'):
+        if configure and verb == 'show':
+            return self.show_path(rest)
+        if configure and verb in ('set', 'delete', 'edit'):
             return self.config_path(rest, verb)
         if configure and verb == 'comment':
             return self.comment_path(rest)
@@ -163,6 +166,15 @@ class Completer:
         choices = [Choice(name, child.help) for name, child in sorted(definition.children.items())
                    if not child.hidden and not (verb in ('edit', 'copy') and child.is_leaf)]
         return Completions(choices, [])
+
+    def show_path(self, words: list[str]) -> Completions:
+        """``show [PATH] [| commands]``: the path, then the pipe and what follows it."""
+        if '|' in words:
+            after = words[words.index('|') + 1:]
+            return Completions([] if after else [Choice('commands', PIPE_HELP)], [])
+        found = self.config_path(words, 'show')
+        return Completions(found.choices + [Choice('|', f'Pipe the output ({PIPE_HELP})')],
+                           found.hints)
 
     def comment_path(self, words: list[str]) -> Completions:
         """An existing node, then the comment text."""

@@ -4,28 +4,36 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, Callable, TextIO
 
 from vyflow.errors import ConfigError
 from vyflow.paths import Paths, Resources
 from vyflow.text import terminal_safe
 
-if TYPE_CHECKING:  # imported lazily at run time: cheap commands stay cheap
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:  # the others are imported lazily at run time: cheap commands stay cheap
+    from typing import TextIO
+
     from vyflow.commit.engine import CommitEngine
     from vyflow.definitions.model import Definitions
     from vyflow.editing import Session
 
 
-@dataclass
 class Context:
-    """Paths, resources and loaded definitions for one invocation."""
+    """Paths, resources and loaded definitions for one invocation.
 
-    paths: Paths
-    dry_run: bool = False
-    out: TextIO = field(default_factory=lambda: sys.stdout)
-    err: TextIO = field(default_factory=lambda: sys.stderr)
+    ``edit_level`` is the interactive shell's edit level (``edit PATH``), for
+    the commands that print paths relative to it (``show | commands``)."""
+
+    def __init__(self, paths: Paths, dry_run: bool = False, recording: bool = True,
+                 out: TextIO | None = None, err: TextIO | None = None):
+        self.paths = paths
+        self.dry_run = dry_run  # system changes are only planned (--dry-run, or a sandbox root)
+        self.recording = recording  # commits are recorded (False only with --dry-run)
+        self.out = out if out is not None else sys.stdout
+        self.err = err if err is not None else sys.stderr
+        self.edit_level: list[str] = []
 
     @cached_property
     def resources(self) -> Resources:
@@ -54,10 +62,15 @@ class Context:
         return name
 
     def open_log(self) -> None:
-        """Send vyflow's log (internal errors, commit-confirm reverts) to the
-        log file under the root; opened only when something is written."""
-        from vyflow.logfile import log_to
+        """Send vyflow's log (internal errors, commit-confirm reverts,
+        migrations) to the log file under the root, for modules that log
+        through ``logging.getLogger('vyflow.…')``; the file is opened only
+        when something is written."""
+        from vyflow.logfile import log_to, logger
+        if not self.recording and not self.paths.log_file.parent.is_dir():
+            return  # a dry run creates nothing, not even the log directory
         log_to(self.paths.log_file)
+        logger('vyflow')
 
     def engine(self) -> CommitEngine:
         """A commit engine for this invocation."""
@@ -65,7 +78,8 @@ class Context:
         from vyflow.config import RunEnvironment
         self.open_log()
         environment = RunEnvironment(self.paths, self.resources, self.dry_run)
-        return CommitEngine(environment, self.definitions, self.out, self.user)
+        return CommitEngine(environment, self.definitions, self.out, self.user,
+                            record=self.recording)
 
     def say(self, text: str) -> None:
         """Print ``text``; control characters other than newline and tab

@@ -7,45 +7,19 @@ the command; everything after it belongs to the command (so values such as
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
-from typing import NoReturn, Optional, Sequence
+from collections.abc import Sequence
 
 from vyflow.cli.context import Context
+from vyflow.cli.dispatch import USAGE, describe_os_error, dispatch
 from vyflow.errors import VyflowError
 from vyflow.paths import Paths
-from vyflow.text import quoted, shown, terminal_safe
+from vyflow.text import shown, terminal_safe
 
-# Subcommand -> module under vyflow.cli.commands (imported only when used).
-COMMANDS = {
-    'set': 'edit', 'delete': 'edit', 'copy': 'copy', 'rename': 'copy', 'comment': 'comment',
-    'show': 'show', 'compare': 'compare',
-    'discard': 'discard', 'save': 'save', 'load': 'load', 'merge': 'load',
-    'commit': 'commit', 'commit-confirm': 'commit', 'confirm': 'confirm',
-    'rollback': 'rollback', 'boot': 'boot', 'run': 'run',
-    'clear': 'run', 'restart': 'run', 'reset': 'run',
-    '_confirm-timer': 'confirm_timer',
-    '_complete': 'complete',
-}
-
-USAGE = """usage: vyflow [--root DIR] [--dry-run] [COMMAND [ARGS...]]
-
-Configure mode:  set PATH [VALUE] | delete PATH [VALUE] | show [PATH] | compare [N [M]]
-                 copy|rename PATH TAG VALUE to TAG NEW-VALUE | comment PATH TEXT
-                 commit [comment TEXT] | commit-confirm [MINUTES] [comment TEXT] | confirm
-                 rollback N | discard | save [FILE] | load [--json] [FILE] | merge FILE
-Operational:     run show ... | show flow-accounting ... | show system commit [diff N]
-                 clear flow-accounting ... | restart flow-accounting
-Boot:            boot (load the saved config, migrate, commit)
-No command:      the interactive shell (configure, exit, Tab and ? help)
-
---root DIR (or VYFLOW_ROOT) keeps every file vyflow touches under DIR; it must
-  not be empty. There, save/load/merge FILE stay in DIR too: /x.boot is
-  DIR/x.boot, a bare x.boot is DIR/etc/vyflow/x.boot, and a FILE leading out
-  of DIR is refused. Without --root, a bare FILE is in /etc/vyflow.
---dry-run shows what a commit would do to the system without doing it.
-Without --root, changing the system needs root."""
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 
 def _usage_error(message: str) -> NoReturn:
@@ -53,7 +27,7 @@ def _usage_error(message: str) -> NoReturn:
     sys.exit(2)
 
 
-def parse_global(argv: Sequence[str]) -> tuple[Optional[str], bool, list[str]]:
+def parse_global(argv: Sequence[str]) -> tuple[str | None, bool, list[str]]:
     """(--root value or None, --dry-run, the command's words)."""
     root, dry_run, rest = None, False, list(argv)
     while rest and rest[0].startswith('-'):
@@ -94,42 +68,14 @@ def standard_streams() -> None:
             stream.reconfigure(errors='backslashreplace')
 
 
-def describe_os_error(exc: OSError, paths: Optional[Paths]) -> str:
-    """An operating-system error as one line for the operator."""
-    where = f'{shown(str(exc.filename))}: ' if exc.filename else ''
-    if isinstance(exc, PermissionError) and os.geteuid() != 0 and (
-            paths is None or not paths.sandboxed):
-        return f'vyflow: {where}permission denied: run as root or give --root DIR'
-    return f'vyflow: {where}{exc.strerror or exc}'
-
-
-def dispatch(context: Context, words: Sequence[str]) -> int:
-    """Run one command line (also used by the shell); returns the exit code."""
-    module_name = COMMANDS.get(words[0])
-    if module_name is None:
-        context.warn(f'vyflow: unknown command {quoted(words[0])}\n{USAGE}')
-        return 2
-    module = importlib.import_module(f'vyflow.cli.commands.{module_name}')
-    try:
-        return module.run(context, words[0], list(words[1:]))
-    except VyflowError as exc:
-        context.warn(str(exc))
-        return exc.exit_code
-    except BrokenPipeError:
-        raise
-    except OSError as exc:  # permissions, a full or read-only disk: said, not a traceback
-        context.warn(describe_os_error(exc, context.paths))
-        return 1
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     standard_streams()
     root, dry_run, words = parse_global(sys.argv[1:] if argv is None else argv)
     context = None
     try:
         paths = Paths.from_root(root)
         # A sandbox root has no kernel of its own: commits there only plan.
-        context = Context(paths, dry_run=dry_run or paths.sandboxed)
+        context = Context(paths, dry_run=dry_run or paths.sandboxed, recording=not dry_run)
         if not words:
             from vyflow.cli.shell import Shell
             return Shell(context).loop()

@@ -18,8 +18,8 @@ from typing import Optional
 from vyflow.cli.commands.run import load_op_tree
 from vyflow.cli.completion import Completer, format_help, split_line
 from vyflow.cli.context import Context
+from vyflow.cli.dispatch import dispatch
 from vyflow.cli.editlevel import RELATIVE_VERBS, EditLevel
-from vyflow.cli.main import dispatch
 from vyflow.errors import ConfigError
 
 # Tab offers these when nothing can be inserted but help exists, so readline
@@ -138,6 +138,7 @@ class Shell:
             return None
         if self.configure and verb in RELATIVE_VERBS:
             words = [verb] + self.level.absolute(words[1:])
+        self.context.edit_level = list(self.level.path) if self.configure else []
         if dispatch(self.context, words) != 0:
             self.failed = True
         return None

@@ -1,209 +1,277 @@
-"""Commit: make the proposed config running, all or nothing.
+"""Commit: make a proposed config running, all or nothing, recorded as applied.
 
-1. Under the commit lock, diff running vs proposed and pick the owner scripts.
-2. get_config + verify for *every* affected script before anything changes;
-   any ConfigError -> report ``[path] message`` and "Commit failed".
-3. generate + apply in order. If one fails, every script touched in this
-   commit is re-run against the previous running config, so the system ends
-   where it started, and the error names the path.
-4. Persist the running config (the commit point, an atomic rename), record an
-   archive revision, and clear the session if nobody edited it meanwhile.
-Warnings raised by scripts are printed and never fail the commit.
+Under the commit lock:
+
+1. Settle a commit-confirm state (confirm.py): revert now if it is overdue,
+   drop it if it no longer applies.
+2. Diff running vs proposed, pick the owner scripts, verify all (runner.py).
+3. Stage every file the commit records — running.boot and the archive
+   revision, plus the commit-confirm state — written and fsynced under temp
+   names. A full or read-only disk stops the commit here: nothing changed.
+4. Apply; a failure restores the previous state and drops the staged files.
+5. Rename running.boot into place: the commit point. Should even that fail,
+   the system is restored to the previous config.
+6. Put the revision in place, remove the working config if nobody edited it
+   meanwhile, and remove a commit-confirm state this commit ended.
+
+A killed commit leaves the old config recorded and (after the next commit's
+restore-free convergence) applied, or the new one; the next commit records
+an unarchived running config before anything else. A dry run (``record``
+False) verifies and plans with the environment's dry run and writes nothing:
+no lock, no running config, archive, working config or commit-confirm state.
+
+This is the library API the CLI and the HTTPS API share: ``commit`` (of the
+working config, or of a given tree, optionally as a commit-confirm),
+``confirm`` and, for the timer, ``settle_confirm``.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import traceback
-import warnings
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Callable, Iterator, Optional, TextIO
+import time
+from typing import Callable, Optional, TextIO
 
-from vyflow.atomicfile import read_text, remove_durable
-from vyflow.base import ConfigWarning
+from vyflow.atomicfile import read_bytes, remove_durable, stale_temps
+from vyflow.commit import confirm as cc
+from vyflow.commit import runner
 from vyflow.commit.archive import Archive
-from vyflow.commit.scripts import ScriptRun, affected_runs, load_script
+from vyflow.commit.output import tolerant
+from vyflow.commit.request import CommitResult, Request, Running
+from vyflow.commit.scripts import affected_runs
+from vyflow.commit.settling import ConfirmResult, ConfirmSettling, Settled
+from vyflow.commit.staging import StagedCommit
 from vyflow.config import Config, RunEnvironment
 from vyflow.configtree import ConfigNode, parse_config
 from vyflow.definitions.model import Definitions
-from vyflow.errors import CommitFailed, ConfigError, RunningChangedError, VyflowError
+from vyflow.errors import (ConfigParseError, ConfirmExpiredError, DamagedFileError,
+                           RunningChangedError, VyflowError)
 from vyflow.locking import file_lock
-from vyflow.store import ConfigStore
+from vyflow.store import RUNNING_REMEDY, ConfigStore
 
 log = logging.getLogger('vyflow.commit')
+__all__ = ['CommitEngine', 'CommitResult', 'ConfirmResult']  # the library API
 
-
-@dataclass
-class CommitResult:
-    changed: bool
-    runs: list[ScriptRun]
-    revision: Optional[int] = None
-
-
-@contextmanager
-def _tag_value(run: ScriptRun) -> Iterator[None]:
-    """Expose the tag value the way VyOS scripts expect it."""
-    if run.tag_value is None:
-        yield
-        return
-    os.environ['VYOS_TAGNODE_VALUE'] = run.tag_value
-    try:
-        yield
-    finally:
-        os.environ.pop('VYOS_TAGNODE_VALUE', None)
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, VyflowError):
-        return str(exc)
-    log.error('internal error in commit:\n%s', ''.join(traceback.format_exception(exc)))
-    return f'internal error: {type(exc).__name__}: {exc} (details in the vyflow log)'
-
-
-class CommitEngine:
+class CommitEngine(ConfirmSettling):
     """Runs commits for one root; ``out`` receives warnings and summaries."""
 
     def __init__(self, environment: RunEnvironment, definitions: Definitions,
-                 out: TextIO, user: str):
+                 out: TextIO, user: str, *, record: bool = True):
         self.environment = environment
         self.definitions = definitions
-        self.out = out
+        self.out = tolerant(out)
         self.user = user
+        self.record = record
         self.paths = environment.paths
         self.store = ConfigStore(self.paths, definitions.component_versions)
         self.archive = Archive(self.paths.archive_dir)
 
-    def commit(self, proposed: Optional[ConfigNode] = None, *, via: str = 'cli',
-               comment: str = '', lock_wait: float = 0.0, apply_all: bool = False,
-               after_success: Optional[Callable[[], None]] = None,
-               versions: Optional[dict[str, int]] = None,
-               base: Optional[ConfigNode] = None) -> CommitResult:
-        """Commit ``proposed`` (default: the working config). ``apply_all``
-        runs every owner script with config on either side, changed or not
-        (boot: the system may hold nothing, or stale state, of ours).
-        ``after_success`` runs still under the lock (commit-confirm arms its
-        timer there). ``versions``: the footer that came with ``proposed``,
-        whose foreign components are kept. ``base``: the running config
-        ``proposed`` was built from, outside any configure session (the
-        API): the commit is refused with RunningChangedError if running has
-        moved on meanwhile, and the configure session is left alone."""
-        with file_lock(self.paths.commit_lock, wait=lock_wait):
-            running = self.store.running()
-            if base is not None and running != base:
-                raise RunningChangedError('The running configuration changed while this '
-                                          'change was prepared; prepare it again')
-            self._record_unarchived()
-            session_text = read_text(self.paths.working_config)
-            if proposed is None:
-                proposed = (parse_config(session_text, str(self.paths.working_config)).tree
-                            if session_text is not None else running)
-            if proposed == running and not apply_all:
-                print('No configuration changes to commit', file=self.out)
-                return CommitResult(False, [])
-            runs = affected_runs(self.definitions, running, proposed,
-                                 self.environment.resources.expand_variables, apply_all)
-            prepared = self._verify_all(runs, Config(proposed, running, self.definitions,
-                                                     self.environment))
-            self._apply_all(prepared, running, proposed)
-            foreign = None if versions is None else self.store.foreign_versions(versions)
-            text = self.store.write_running(proposed, foreign)
-            revision = self.archive.record(text, self.user, via, comment)
-            if base is None and read_text(self.paths.working_config) == session_text:
-                remove_durable(self.paths.working_config)
-            if after_success is not None:
-                after_success()
-            return CommitResult(True, runs, revision)
+    # ---- the API -------------------------------------------------------------
 
-    def _record_unarchived(self) -> None:
+    def commit(self, proposed: Optional[ConfigNode] = None, *, via: str = 'cli',
+               comment: str = '', user: Optional[str] = None, lock_wait: float = 0.0,
+               apply_all: bool = False, versions: Optional[dict[str, int]] = None,
+               confirm_seconds: Optional[float] = None, base: Optional[ConfigNode] = None,
+               after_commit: Optional[Callable[[], None]] = None) -> CommitResult:
+        """Commit ``proposed`` (default: the working config, which is then
+        removed unless edited meanwhile). ``apply_all`` runs every owner script
+        with config on either side (boot). ``versions``: the footer that came
+        with ``proposed``, whose foreign components are kept.
+        ``confirm_seconds``: a commit-confirm, reverted unless ``confirm`` is
+        called in time. Any other commit that changes the config ends a
+        pending commit-confirm; one of the working config with no change
+        confirms it (as Junos's ``commit``). ``base``: the running config
+        ``proposed`` was built from outside any configure session (the API):
+        RunningChangedError, with nothing changed, if running has moved on.
+        ``after_commit`` runs after the commit point, still under the lock
+        (the API moves the configure session's edits onto the new config
+        there); its failure is a warning, as the commit stands."""
+        request = Request(proposed, via, comment, user or self.user, apply_all, versions,
+                          confirm_seconds, confirms_unchanged=proposed is None, base=base,
+                          after_commit=after_commit)
+        if not self.record:
+            return self._dry_run(request)
+        with file_lock(self.paths.commit_lock, wait=lock_wait):
+            running = self._read_running()
+            try:
+                settled = self._settle(running)
+            except VyflowError as exc:   # the revert (or repair) failed: say so, go on
+                print(f'WARNING: settling the pending commit-confirm failed:\n{exc}',
+                      file=self.out)
+                settled = Settled(self._pending(running))
+            if settled.reverted:
+                running = self._read_running()
+                if not apply_all:
+                    raise ConfirmExpiredError(
+                        'The pending commit-confirm was not confirmed by its deadline and has '
+                        'just been reverted to the last confirmed configuration, so nothing '
+                        'else was committed. Uncommitted changes are kept: check them with '
+                        '"compare" and commit again.')
+            result = self._commit_locked(request, running, settled.pending)
+            if settled.damaged and result.changed:
+                print('This commit removed the damaged commit-confirm state: nothing will be '
+                      'reverted.', file=self.out)
+            return result
+
+    # ---- reading ---------------------------------------------------------------
+
+    def _read_running(self) -> Running:
+        try:
+            loaded = self.store.load_running()
+        except DamagedFileError as exc:
+            newest = self.archive.newest()
+            try:
+                tree = parse_config(newest.config).tree if newest else ConfigNode()
+            except ConfigParseError:
+                tree = ConfigNode()
+            print(f'WARNING: {exc}\nCommitting applies the whole configuration, taking the '
+                  'newest archived revision as the previous one.', file=self.out)
+            return Running(tree, None, exc)
+        return Running(loaded[1].tree, loaded[0]) if loaded else Running(ConfigNode(), None)
+
+    # ---- the commit ------------------------------------------------------------
+
+    def _proposed(self, request: Request, running: Running):
+        """(proposed tree, foreign versions, working file bytes at the start)."""
+        session = self.store.load_working()
+        session_bytes = read_bytes(self.paths.working_config) if session else None
+        if request.proposed is not None:
+            foreign = (self.store.foreign_versions(request.versions)
+                       if request.versions is not None else None)
+            return request.proposed, foreign, session_bytes, session
+        if session is None:
+            return running.tree, None, None, None
+        return (session[1].tree, self.store.foreign_versions(session[1].versions),
+                session_bytes, session)
+
+    def _commit_locked(self, request: Request, running: Running,
+                       pending: Optional[cc.Pending]) -> CommitResult:
+        self._record_unarchived(running)
+        if request.base is not None and request.base != running.tree:
+            raise RunningChangedError('The running configuration changed while this change was '
+                                      'prepared; prepare it again')
+        proposed, foreign, session_bytes, session = self._proposed(request, running)
+        apply_all = request.apply_all or running.damaged is not None
+        if proposed == running.tree and not apply_all:
+            return self._unchanged(request, running, pending)
+        if request.confirm_seconds is not None and running.damaged is not None:
+            raise DamagedFileError(self.paths.running_config, running.damaged.reason,
+                                   f'commit-confirm needs the configuration to revert to; '
+                                   f'{RUNNING_REMEDY}')
+        runs = affected_runs(self.definitions, running.tree, proposed,
+                             self.environment.resources.expand_variables, apply_all)
+        prepared = runner.verify_all(runs, Config(proposed, running.tree, self.definitions,
+                                                  self.environment), self.out)
+        previous = Config(running.tree, proposed, self.definitions, self.environment)
+        staged = StagedCommit.prepare(self, request, running, pending, proposed, foreign)
+        try:
+            runner.apply_all(prepared, previous, self.out)
+        except BaseException:
+            staged.abandon()
+            raise
+        staged.commit_point(lambda: runner.restore([item.run for item in prepared], previous),
+                            self.out)
+        result = CommitResult(True, runs, staged.record_revision(self.out),
+                              timer_pid=staged.timer_pid,
+                              ended_confirm=pending is not None and request.confirm_seconds is None)
+        if staged.confirm_state is not None:
+            result.confirm_deadline = staged.confirm_state.armed[0].deadline
+        self._clear_session(request, running, session, session_bytes)
+        if request.after_commit is not None:
+            try:
+                request.after_commit()
+            except Exception as exc:   # the commit stands: say what was not done
+                print(f'WARNING: committed, but {runner.describe(exc)}', file=self.out)
+        if result.ended_confirm or (request.confirm_seconds is None
+                                    and self.paths.confirm_state.exists()):
+            self._drop_state_quietly()
+        self._report(request, result)
+        return result
+
+    def _unchanged(self, request: Request, running: Running,
+                   pending: Optional[cc.Pending]) -> CommitResult:
+        result = CommitResult(False, [])
+        print('No configuration changes to commit', file=self.out)
+        if request.confirm_seconds is not None and pending is not None:
+            state = cc.ConfirmState.arm(request.confirm_seconds, running.text, running.text,
+                                        pending.state)
+            StagedCommit.write_state(self.paths, state)
+            result.timer_pid = StagedCommit.start_timer(self.paths)
+            result.confirm_deadline = state.armed[0].deadline
+            print('The pending commit-confirm now reverts in '
+                  f'{cc.describe(request.confirm_seconds)} unless confirmed.', file=self.out)
+        elif request.confirm_seconds is not None:
+            print('Nothing to confirm: no revert was armed.', file=self.out)
+        elif pending is not None and request.confirms_unchanged:
+            cc.remove_state(self.paths)
+            result.ended_confirm = True
+            print('The pending commit-confirm is confirmed: the configuration is kept.',
+                  file=self.out)
+        elif pending is not None:
+            print(f'A commit-confirm is still pending: it reverts in '
+                  f'{cc.describe(pending.remaining())} unless "confirm" is run.', file=self.out)
+        return result
+
+    def _report(self, request: Request, result: CommitResult) -> None:
+        if result.confirm_deadline is not None:
+            when = time.strftime('%H:%M:%S', time.localtime(result.confirm_deadline))
+            timer = (f'timer pid {result.timer_pid}' if result.timer_pid
+                     else 'the running timer follows the new deadline')
+            print(f'Initialized commit-confirm; {cc.describe(request.confirm_seconds)} to confirm '
+                  f'before the configuration is reverted (at {when}; {timer}). Run "confirm" to '
+                  'keep it.', file=self.out)
+        elif result.ended_confirm and request.via != 'commit-confirm':
+            print('This commit ended the pending commit-confirm: its revert is cancelled.',
+                  file=self.out)
+
+    def _record_unarchived(self, running: Running) -> None:
         """A commit killed between its commit point and its archive write
         leaves the running config unarchived; record it before going on."""
-        text = self.store.running_text()
-        if text is None:
+        if running.text is None:
             return
-        newest = self.archive.newest()
-        if newest is None or newest.config != text:
-            self.archive.record(text, self.user, 'recovered', 'running config found unarchived')
+        try:
+            for temp in stale_temps(self.paths.state_dir, 'running.boot.'):
+                remove_durable(temp)
+            if self.archive.recover_staged(running.text) is None:
+                self.archive.record(running.text, self.user, 'recovered',
+                                    'running config found unarchived')
+        except OSError as exc:
+            from vyflow.store import storage_error
+            raise storage_error(self.paths.archive_dir, exc, 'nothing was changed') from None
 
-    @contextmanager
-    def _printing_warnings(self) -> Iterator[None]:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter('always', ConfigWarning)
-            try:
-                yield
-            finally:
-                for item in caught:
-                    if issubclass(item.category, ConfigWarning):
-                        print(f'WARNING: {item.message}', file=self.out)
-                    else:
-                        log.warning('%s', item.message)
+    def _clear_session(self, request: Request, running: Running, session,
+                       session_bytes: Optional[bytes]) -> None:
+        """Remove the working config if nobody edited it during the commit and
+        it was what got committed (or held no changes)."""
+        if session is None or read_bytes(self.paths.working_config) != session_bytes:
+            return
+        if request.proposed is not None and session[1].tree != running.tree:
+            return
+        try:
+            remove_durable(self.paths.working_config)
+        except OSError as exc:
+            print(f'WARNING: committed, but {self.paths.working_config} could not be removed '
+                  f'({exc.strerror}); "discard" removes it', file=self.out)
 
-    def _verify_all(self, runs: list[ScriptRun], config: Config) -> list[tuple]:
-        prepared, problems = [], []
-        with self._printing_warnings():
-            for run in runs:
-                try:
-                    module = load_script(run.script)
-                    with _tag_value(run):
-                        data = module.get_config(config)
-                        module.verify(data)
-                    prepared.append((run, module, data))
-                except ConfigError as exc:
-                    for error in getattr(exc, 'errors', [exc]):
-                        problems.append(f'[{exc_path(error, run)}]\n{error}')
-                except Exception as exc:  # a broken script must not crash the CLI
-                    problems.append(f'[{run.label}]\n{_describe(exc)}')
-        if problems:
-            raise CommitFailed('\n\n'.join(problems) + '\n\nCommit failed')
-        return prepared
+    def _drop_state_quietly(self) -> None:
+        try:
+            cc.remove_state(self.paths)
+        except OSError as exc:  # inert now: the next holder of the lock removes it
+            log.warning('cannot remove %s: %s', self.paths.confirm_state, exc)
 
-    def _apply_all(self, prepared: list[tuple], running: ConfigNode,
-                   proposed: ConfigNode) -> None:
-        touched: list[ScriptRun] = []
-        with self._printing_warnings():
-            for run, module, data in prepared:
-                touched.append(run)
-                try:
-                    with _tag_value(run):
-                        module.generate(data)
-                        module.apply(data)
-                except Exception as exc:
-                    message = _describe(exc)
-                    restore_problems = self._restore(touched, running, proposed)
-                    raise CommitFailed(self._apply_failure(run, exc, message,
-                                                           restore_problems)) from None
-
-    def _restore(self, touched: list[ScriptRun], running: ConfigNode,
-                 proposed: ConfigNode) -> list[str]:
-        """Re-run the touched scripts against the previous running config."""
-        previous = Config(running, proposed, self.definitions, self.environment)
-        problems = []
-        for run in reversed(touched):
-            try:
-                module = load_script(run.script)
-                with _tag_value(run):
-                    data = module.get_config(previous)
-                    module.generate(data)
-                    module.apply(data)
-            except Exception as exc:
-                problems.append(f'[{run.label}] could not be restored: {_describe(exc)}')
-        return problems
-
-    @staticmethod
-    def _apply_failure(run: ScriptRun, exc: BaseException, message: str,
-                       restore_problems: list[str]) -> str:
-        lines = [f'[{exc_path(exc, run)}]', message, '']
-        if restore_problems:
-            lines += restore_problems
-            lines.append('Commit failed: the previous configuration could NOT be fully '
-                         'restored; fix the cause and commit again')
-        else:
-            lines.append('Commit failed: the previous configuration was restored')
-        return '\n'.join(lines)
-
-
-def exc_path(exc: BaseException, run: ScriptRun) -> str:
-    """The config path an error is about: its own, else the script's subtree."""
-    path = getattr(exc, 'path', None)
-    return ' '.join(path) if path else run.label
+    def _dry_run(self, request: Request) -> CommitResult:
+        running = self._read_running()
+        proposed, _, _, _ = self._proposed(request, running)
+        apply_all = request.apply_all or running.damaged is not None
+        if proposed == running.tree and not apply_all:
+            print('No configuration changes to commit', file=self.out)
+            return CommitResult(False, [], recorded=False)
+        runs = affected_runs(self.definitions, running.tree, proposed,
+                             self.environment.resources.expand_variables, apply_all)
+        prepared = runner.verify_all(runs, Config(proposed, running.tree, self.definitions,
+                                                  self.environment), self.out)
+        runner.apply_all(prepared, Config(running.tree, proposed, self.definitions,
+                                          self.environment), self.out)
+        armed = ' and no revert timer was armed' if request.confirm_seconds is not None else ''
+        print('Dry run: nothing was recorded (the running and working configurations, the '
+              f'archive and any commit-confirm are as they were){armed}.', file=self.out)
+        return CommitResult(True, runs, recorded=False)

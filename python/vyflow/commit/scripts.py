@@ -12,12 +12,12 @@ provide get_config(config), verify(c), generate(c) and apply(c).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from types import ModuleType
-from typing import Callable, Iterator, Optional
 
 from vyflow.configtree import ConfigNode
 from vyflow.definitions.model import Definition, Definitions
+from vyflow.records import dataclass
 from vyflow.scriptload import import_script
 
 PHASES = ('get_config', 'verify', 'generate', 'apply')
@@ -30,7 +30,7 @@ class ScriptRun:
     script: str                 # owner attribute, variables expanded
     path: tuple[str, ...]       # config path of the subtree (tag value included)
     priority: int
-    tag_value: Optional[str]
+    tag_value: str | None
     deleted: bool               # present in running, absent in proposed
 
     @property
@@ -46,7 +46,7 @@ def _owner_nodes(definition: Definition, path: tuple = ()) -> Iterator[tuple[tup
         yield from _owner_nodes(child, child_path)
 
 
-def _without_owned(node: Optional[ConfigNode], definition: Definition) -> Optional[ConfigNode]:
+def _without_owned(node: ConfigNode | None, definition: Definition) -> ConfigNode | None:
     """The subtree minus nested owner subtrees, which are compared separately."""
     if node is None:
         return None

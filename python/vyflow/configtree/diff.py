@@ -1,17 +1,21 @@
 """Differences between two trees, in the two forms operators read.
 
-- ``compare_sections``: VyOS 1.4 ``compare`` style, a ``[parent path]`` header
-  per changed parent, then rendered lines prefixed ``- `` (old) and ``+ `` (new).
+- ``compare_sections``: VyOS ``compare`` style, an ``[edit parent path]`` header
+  per changed parent (``[edit]`` at the top), then rendered lines prefixed
+  ``- `` (old) and ``+ `` (new).
 - ``marked_lines``: configure-mode ``show``: the new tree rendered in full with a
   marker column, ``+`` added, ``-`` deleted, ``>`` changed value, space unchanged.
+
+Both are displays, so values are quoted only where needed (``display_lines``),
+as VyOS's configure mode shows them.
 """
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 from vyflow.configtree.node import ConfigNode, natural_key
-from vyflow.configtree.render import INDENT, node_lines
+from vyflow.configtree.render import INDENT, display_lines
 
 Line = tuple[str, int, str]  # (marker, depth, text)
 
@@ -28,14 +32,14 @@ def _single_tag_value(tag: ConfigNode, value: ConfigNode) -> ConfigNode:
 
 
 def _marked(marker: str, node: ConfigNode, depth: int) -> list[Line]:
-    return [(marker, d, text) for d, text in node_lines(node, depth)]
+    return [(marker, d, text) for d, text in display_lines(node, depth)]
 
 
 def _leaf_value_lines(old: ConfigNode, new: ConfigNode, depth: int, full: bool) -> list[Line]:
     """Lines for a leaf whose values changed. ``full`` (the ``show`` view)
     lists unchanged values too and marks a replaced single value with ``>``."""
     if full and len(old.values) == 1 and len(new.values) == 1:
-        return [('>', depth, text) for _, text in node_lines(new, depth)]
+        return [('>', depth, text) for _, text in display_lines(new, depth)]
     old_values, new_values = set(old.values), set(new.values)  # a leaf may hold 100,000
     added = [v for v in new.values if v not in old_values]
     removed = [v for v in old.values if v not in new_values]
@@ -100,11 +104,11 @@ def format_compare(old: ConfigNode, new: ConfigNode) -> str:
     blocks = []
     for path, lines in compare_sections(old, new):
         body = ''.join(f'{marker} {INDENT * depth}{text}\n' for marker, depth, text in lines)
-        blocks.append(f'[{" ".join(path)}]\n{body}')
+        blocks.append(f'[{" ".join(("edit",) + path)}]\n{body}')
     return '\n'.join(blocks)
 
 
-def marked_lines(old: Optional[ConfigNode], new: Optional[ConfigNode],
+def marked_lines(old: ConfigNode | None, new: ConfigNode | None,
                  depth: int = 0) -> Iterator[Line]:
     """Configure-mode ``show`` of the children of ``new`` against ``old``."""
     old = old if old is not None else ConfigNode()
@@ -150,6 +154,6 @@ def _open_block(old: ConfigNode, new: ConfigNode, header: str, depth: int) -> It
     yield ' ', depth, '}'
 
 
-def format_marked(old: Optional[ConfigNode], new: Optional[ConfigNode]) -> str:
+def format_marked(old: ConfigNode | None, new: ConfigNode | None) -> str:
     return ''.join(f'{marker}{INDENT * depth}{text}\n'
                    for marker, depth, text in marked_lines(old, new))

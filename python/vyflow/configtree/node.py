@@ -15,7 +15,7 @@ The method names follow VyOS's ConfigTree so migration scripts read familiarly.
 from __future__ import annotations
 
 import re
-from typing import Iterator, Optional, Sequence
+from collections.abc import Iterator, Sequence
 
 _DIGIT_RUNS = re.compile(r'(\d+)')
 
@@ -34,18 +34,18 @@ class ConfigNode:
     __slots__ = ('name', 'children', 'values', 'is_tag', 'comment', 'origin')
 
     def __init__(self, name: str = '', *, is_tag: bool = False,
-                 values: Optional[list[str]] = None, comment: Optional[str] = None):
+                 values: list[str] | None = None, comment: str | None = None):
         self.name = name
         self.children: dict[str, ConfigNode] = {}
         self.values = values
         self.is_tag = is_tag
         self.comment = comment
         # (line, column) where a parsed node was first written; not part of equality.
-        self.origin: Optional[tuple[int, int]] = None
+        self.origin: tuple[int, int] | None = None
 
     # ---- structure -------------------------------------------------------
 
-    def find(self, path: Sequence[str]) -> Optional[ConfigNode]:
+    def find(self, path: Sequence[str]) -> ConfigNode | None:
         """The node at ``path``, or None."""
         node = self
         for word in path:
@@ -54,7 +54,7 @@ class ConfigNode:
                 return None
         return node
 
-    def ensure(self, path: Sequence[str], tag_flags: Optional[Sequence[bool]] = None) -> ConfigNode:
+    def ensure(self, path: Sequence[str], tag_flags: Sequence[bool] | None = None) -> ConfigNode:
         """The node at ``path``, creating missing nodes; ``tag_flags[i]`` marks
         the node created for ``path[i]`` as a tag node."""
         node = self
@@ -117,7 +117,7 @@ class ConfigNode:
         parent = self.find(path[:-1])
         return parent is not None and parent.values is not None and path[-1] in parent.values
 
-    def return_value(self, path: Sequence[str], default: Optional[str] = None) -> Optional[str]:
+    def return_value(self, path: Sequence[str], default: str | None = None) -> str | None:
         node = self.find(path)
         if node is None or not node.values:
             return default
@@ -135,7 +135,7 @@ class ConfigNode:
         node = self.find(path)
         return node is not None and node.is_tag
 
-    def set(self, path: Sequence[str], value: Optional[str] = None, replace: bool = True) -> None:
+    def set(self, path: Sequence[str], value: str | None = None, replace: bool = True) -> None:
         """Create ``path``; with a value, make it a leaf holding it (appended
         to a multi leaf when ``replace`` is false)."""
         node = self.ensure(path)

@@ -20,12 +20,12 @@ recursive walk of the tree (render, compare, equality) can overflow the stack.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 from vyflow.configtree.node import ConfigNode
 from vyflow.configtree.version import Footer, split_footer
 from vyflow.errors import ConfigParseError
+from vyflow.records import dataclass
 from vyflow.text import has_control, quoted, shown
 
 MAX_DEPTH = 64
@@ -72,10 +72,10 @@ class ConfigFile:
     """A parsed config file: the tree and what its footer said."""
 
     tree: ConfigNode
-    footer: Optional[Footer] = None
+    footer: Footer | None = None
 
     @property
-    def versions(self) -> Optional[dict[str, int]]:
+    def versions(self) -> dict[str, int] | None:
         return self.footer.versions if self.footer else None
 
 
@@ -173,7 +173,7 @@ class _Parser:
     def parse(self) -> ConfigNode:
         root = ConfigNode()
         stack: list[tuple[ConfigNode, int]] = [(root, 0)]  # (node, offset of its "{")
-        comment: Optional[str] = None
+        comment: str | None = None
         words: list[tuple[str, int]] = []  # the statement so far: (text, offset)
         for kind, text, offset in self.lexer.tokens():
             if kind == NAME or kind == STRING:  # names needing quotes are rendered quoted
@@ -228,7 +228,7 @@ class _Parser:
                              'sections such as "system { ... }"', words[0][1] if words else offset)
 
     def _open(self, parent: ConfigNode, words: list[tuple[str, int]],
-              comment: Optional[str]) -> ConfigNode:
+              comment: str | None) -> ConfigNode:
         """The node a "{" opens: ``name {`` or a tag value, ``name value {``."""
         (name, offset), *value = words
         node = self._child(parent, name, offset, as_tag=bool(value), as_leaf=False)
@@ -239,7 +239,7 @@ class _Parser:
         return node
 
     def _close(self, parent: ConfigNode, words: list[tuple[str, int]],
-               comment: Optional[str]) -> None:
+               comment: str | None) -> None:
         """A statement without a block: a bare name, or ``name value``."""
         (name, offset), *value = words
         if not value:

@@ -1,29 +1,51 @@
-"""Render a ConfigNode tree as config.boot text (VyOS 1.4 style).
+"""Render a ConfigNode tree as text, in the three forms VyOS uses.
 
-Four-space indent, names and tag values bare, every value double-quoted,
-children in lexical-numeric order, multi values in stored order, comments as
-``/* text */`` on the line before their node. ``node_lines`` is shared with the
-diff views, which prefix each line with a change marker.
+- config.boot (VyOS 1.4+ files): four-space indent, names and tag values bare,
+  every value double-quoted (``quote``), children in lexical-numeric order,
+  multi values in stored order, comments as ``/* text */`` on the line before
+  their node.
+- The display form of configure-mode ``show`` and ``compare`` (and op-mode
+  ``show configuration``): the same layout, but a value is quoted only when it
+  must be (``show_quote``), as VyOS's configure mode shows it. Both forms parse
+  back to the same tree.
+- Set commands (``show configuration commands``, ``show | commands``): one
+  ``set PATH 'VALUE'`` line per value (``set_commands``).
+
+``node_lines`` is shared with the diff views, which prefix each line with a
+change marker.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Iterator, Mapping, Optional
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from vyflow.configtree.node import ConfigNode
 from vyflow.configtree.version import render_footer
 
 INDENT = '    '
 _NEEDS_QUOTES = re.compile(r'[\s{}"\'\\]|^$|^/[/*]')
+# VyOS quotes a shown value that is empty or holds a space, tab, newline, "*",
+# "{", "}" or ";". Quotes, backslashes and control characters are added here:
+# shown bare, they would not read back as the same value.
+_SHOW_NEEDS_QUOTES = re.compile(r'[\s*{};"\'\\\x00-\x1f\x7f]|^$|^//')
 _ESCAPE = {'\\': '\\\\', '"': '\\"', '\n': '\\n', '\t': '\\t', '\r': '\\r',
            '\b': '\\b', '\f': '\\f'}
 _TO_ESCAPE = re.compile(r'[\\"\n\t\r\b\f]')
+# A word of a set command that a shell (and vyflow's own shell) reads as itself.
+_SHELL_SAFE = re.compile(r'[\w@%+=:,./-]+')
+
+ValueText = Callable[[str], str]
 
 
 def quote(value: str) -> str:
     """Double-quote a value, escaping what the parser unescapes."""
     return '"' + _TO_ESCAPE.sub(lambda m: _ESCAPE[m.group()], value) + '"'
+
+
+def show_quote(value: str) -> str:
+    """A value as configure-mode ``show`` prints it: bare unless it must be quoted."""
+    return quote(value) if _SHOW_NEEDS_QUOTES.search(value) else value
 
 
 def name_token(name: str) -> str:
@@ -35,14 +57,17 @@ def _comment_line(comment: str) -> str:
     return '/* ' + comment.replace('*/', '* /') + ' */'
 
 
-def node_lines(node: ConfigNode, depth: int = 0) -> Iterator[tuple[int, str]]:
-    """(depth, text) lines rendering ``node`` itself, its values and subtree."""
+def node_lines(node: ConfigNode, depth: int = 0,
+               value_text: ValueText = quote) -> Iterator[tuple[int, str]]:
+    """(depth, text) lines rendering ``node`` itself, its values and subtree;
+    ``value_text`` writes a leaf value (``quote`` for files, ``show_quote``
+    for display)."""
     if node.is_tag:
         for value in node.sorted_children():
             if value.comment:
                 yield depth, _comment_line(value.comment)
             yield depth, f'{name_token(node.name)} {name_token(value.name)} {{'
-            yield from children_lines(value, depth + 1)
+            yield from children_lines(value, depth + 1, value_text)
             yield depth, '}'
         return
     if node.comment:
@@ -50,18 +75,24 @@ def node_lines(node: ConfigNode, depth: int = 0) -> Iterator[tuple[int, str]]:
     name = name_token(node.name)
     if node.values is not None:
         for value in node.values:
-            yield depth, f'{name} {quote(value)}'
+            yield depth, f'{name} {value_text(value)}'
     elif node.children:
         yield depth, f'{name} {{'
-        yield from children_lines(node, depth + 1)
+        yield from children_lines(node, depth + 1, value_text)
         yield depth, '}'
     else:
         yield depth, name
 
 
-def children_lines(node: ConfigNode, depth: int = 0) -> Iterator[tuple[int, str]]:
+def children_lines(node: ConfigNode, depth: int = 0,
+                   value_text: ValueText = quote) -> Iterator[tuple[int, str]]:
     for child in node.sorted_children():
-        yield from node_lines(child, depth)
+        yield from node_lines(child, depth, value_text)
+
+
+def display_lines(node: ConfigNode, depth: int = 0) -> Iterator[tuple[int, str]]:
+    """``node_lines`` in the display form (values quoted only when needed)."""
+    return node_lines(node, depth, show_quote)
 
 
 def render_tree(node: ConfigNode) -> str:
@@ -69,10 +100,63 @@ def render_tree(node: ConfigNode) -> str:
     return ''.join(f'{INDENT * depth}{text}\n' for depth, text in children_lines(node))
 
 
-def render_config(tree: ConfigNode, versions: Optional[Mapping[str, int]] = None,
+def render_display(node: ConfigNode) -> str:
+    """The children of ``node`` as configure-mode ``show`` prints them."""
+    return ''.join(f'{INDENT * depth}{text}\n'
+                   for depth, text in children_lines(node, 0, show_quote))
+
+
+def render_config(tree: ConfigNode, versions: Mapping[str, int] | None = None,
                   release: str = '') -> str:
     """A whole config file; the footer is added when versions are given."""
     text = render_tree(tree)
     if versions is not None:
         text += render_footer(versions, release)
     return text
+
+
+# ---- set commands -----------------------------------------------------------
+
+def command_word(word: str) -> str:
+    """A path word of a set command: bare when a shell reads it as itself."""
+    return word if _SHELL_SAFE.fullmatch(word) else _single_quote(word)
+
+
+def _single_quote(value: str) -> str:
+    """Single quotes as VyOS writes set commands; a ``'`` inside is written
+    the POSIX shell way (``'\\''``), so the line still reads back exactly."""
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+def set_commands(node: ConfigNode, prefix: Sequence[str] = ()) -> list[str]:
+    """``set`` lines (then ``comment`` lines) that build the children of
+    ``node``; paths are written relative to ``node``, after ``prefix``."""
+    sets: list[str] = []
+    comments: list[str] = []
+    _command_lines(node, [command_word(word) for word in prefix], sets, comments)
+    return sets + comments
+
+
+def _command_lines(node: ConfigNode, path: list[str], sets: list[str],
+                   comments: list[str]) -> None:
+    for child in node.sorted_children():
+        child_path = path + [command_word(child.name)]
+        if child.is_tag:
+            for instance in child.sorted_children():
+                instance_path = child_path + [command_word(instance.name)]
+                _node_commands(instance, instance_path, sets, comments)
+            continue
+        _node_commands(child, child_path, sets, comments)
+
+
+def _node_commands(node: ConfigNode, path: list[str], sets: list[str],
+                   comments: list[str]) -> None:
+    words = ' '.join(path)
+    if node.comment:
+        comments.append(f'comment {words} {_single_quote(node.comment)}')
+    if node.values is not None:
+        sets.extend(f'set {words} {_single_quote(value)}' for value in node.values)
+    elif node.children:
+        _command_lines(node, path, sets, comments)
+    else:
+        sets.append(f'set {words}')

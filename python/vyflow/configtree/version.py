@@ -17,10 +17,10 @@ error rather than a silently ignored comment.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from collections.abc import Mapping
 
 from vyflow.errors import ConfigParseError
+from vyflow.records import dataclass, field
 from vyflow.text import quoted
 
 # One line each (found in the whole text with MULTILINE, so no \\s that could
@@ -67,7 +67,7 @@ def render_footer(versions: Mapping[str, int], release: str) -> str:
             f'// Release version: {release}\n')
 
 
-def split_footer(text: str, source: str) -> tuple[str, Optional[Footer]]:
+def split_footer(text: str, source: str) -> tuple[str, Footer | None]:
     """Split text into (body, footer); the footer starts at the warning line.
     Only the footer is split into lines: a large body is sliced once."""
     warning = _WARNING.search(text)

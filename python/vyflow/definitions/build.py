@@ -2,8 +2,8 @@
 
     python3 -m vyflow.definitions.build --out build
 
-writes definitions.json, op-definitions.json, config.schema.json and the
-expanded XML (interface-definitions/*.xml, op-mode-definitions/*.xml, which the
+writes definitions.json, op-definitions.json (each with its marshal cache,
+see vyflow.definitions.cache), config.schema.json and the expanded XML (interface-definitions/*.xml, op-mode-definitions/*.xml, which the
 tests also validate against VyOS's own schemas). Exits 1 with ``file:line:
 message`` when a definition is invalid.
 """
@@ -15,6 +15,7 @@ import json
 import sys
 from pathlib import Path
 
+from vyflow.definitions.cache import write_cache
 from vyflow.definitions.compiler import compile_files
 from vyflow.definitions.config_schema import config_schema
 from vyflow.definitions.opcompiler import compile_op_files
@@ -39,8 +40,9 @@ def build(interface_dir: Path, op_dir: Path, schema_dir: Path, out: Path) -> Non
     op_sources = sorted(op_dir.glob('*.xml.in'))
     cache = compile_files(interface_sources, schema_dir / 'interface_definition.rng')
     op_cache = compile_op_files(op_sources, schema_dir / 'op-mode-definition.rng')
-    _write(out / 'definitions.json', json.dumps(cache, sort_keys=True, separators=(',', ':')))
-    _write(out / 'op-definitions.json', json.dumps(op_cache, sort_keys=True, separators=(',', ':')))
+    for name, data in (('definitions.json', cache), ('op-definitions.json', op_cache)):
+        _write(out / name, json.dumps(data, sort_keys=True, separators=(',', ':')))
+        write_cache(out / name, data)
     _write(out / 'config.schema.json', json.dumps(config_schema(cache), indent=1, sort_keys=True))
     _write_expanded(interface_sources, out / 'interface-definitions')
     _write_expanded(op_sources, out / 'op-mode-definitions')

@@ -15,11 +15,12 @@ API cannot disagree.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Iterator, Optional
-
 from vyflow.configtree import ConfigNode
 
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     from vyflow.definitions.model import Definition, Definitions
 
 MASK = '****************'
@@ -58,15 +59,15 @@ def mask_config_text(text: str, definitions: Definitions) -> str:
                          footer.versions if footer else None, footer.release if footer else '')
 
 
-def _secret_leaves(node: ConfigNode, definition: Optional[Definition]) -> Iterator[ConfigNode]:
+def _secret_leaves(node: ConfigNode, definition: Definition | None) -> Iterator[ConfigNode]:
     """Leaves under ``node`` holding secret values (see the module doc)."""
     for name, child in node.children.items():
         child_definition = definition.children.get(name) if definition is not None else None
-        if child.values:
+        if child.values is not None:
             if (child_definition.secret if child_definition is not None
                     else name.endswith(_FOREIGN_SECRET_SUFFIXES)):
                 yield child
-        elif child_definition is not None and child_definition.is_tag:
+        elif child.is_tag or (child_definition is not None and child_definition.is_tag):
             for instance in child.children.values():
                 yield from _secret_leaves(instance, child_definition)
         else:

@@ -9,12 +9,12 @@ match the whole value, validators run in-process).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
+from vyflow.definitions.cache import load_compiled
 from vyflow.errors import ConfigPathError, ValueValidationError
-from vyflow.paths import read_compiled
+from vyflow.records import dataclass, field
 from vyflow.text import bracketed, has_control, quoted
 
 _regex_cache: dict[str, re.Pattern] = {}
@@ -36,7 +36,7 @@ class Definition:
     def __init__(self, name: str, entry: dict):
         self.name = name
         self.entry = entry
-        self._children: Optional[dict[str, Definition]] = None
+        self._children: dict[str, Definition] | None = None
 
     kind = property(lambda self: self.entry['kind'])
     is_tag = property(lambda self: self.entry['kind'] == 'tag')
@@ -60,7 +60,7 @@ class Definition:
                               for name, entry in self.entry.get('children', {}).items()}
         return self._children
 
-    def check_value(self, value: str) -> Optional[str]:
+    def check_value(self, value: str) -> str | None:
         """None if ``value`` satisfies the constraints, else why not."""
         if has_control(value):
             return 'control characters (such as a new line) are not allowed'
@@ -97,7 +97,7 @@ class Resolved:
     path: list[str]                 # config path: node names and tag values
     definition: Definition          # the node the path ends at
     tag_flags: list[bool] = field(default_factory=list)  # per word: a tag node name
-    value: Optional[str] = None     # a leaf value given after the path
+    value: str | None = None   # a leaf value given after the path
     at_tag_value: bool = False      # the path ends at a tag value (an instance)
 
 
@@ -115,13 +115,13 @@ class Definitions:
 
     @classmethod
     def load(cls, path: Path) -> Definitions:
-        return cls(read_compiled(path))
+        return cls(load_compiled(path))
 
-    def lookup(self, path: Sequence[str]) -> Optional[Definition]:
+    def lookup(self, path: Sequence[str]) -> Definition | None:
         """The definition for a config path (tag values included), or None."""
         return self.locate(path)[0]
 
-    def locate(self, path: Sequence[str]) -> tuple[Optional[Definition], bool]:
+    def locate(self, path: Sequence[str]) -> tuple[Definition | None, bool]:
         """(definition, path ends at a tag value) for a config path; a path
         ending at ``server 192.0.2.1`` gives the ``server`` definition and True."""
         definition = self.root

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import shutil
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
 
 from vyflow.base import warn
 from vyflow.errors import ConfigError, ConfigErrors
 from vyflow.history import service, sockets
 from vyflow.history.collector import NFCAPD
 from vyflow.history.settings import MAX_RETENTION_DAYS, PATH, HistoryPaths, retention_words
+from vyflow.records import dataclass
 
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
     from vyflow.netflow.kernel import Kernel
     from vyflow.netflow.model import FlowConfig
@@ -28,12 +27,12 @@ MANY_FILES = 100_000
 
 @dataclass(frozen=True)
 class HistoryFacts:
-    port_holder: Optional[str] = None      # another program on the port, if any
-    free_bytes: Optional[int] = None       # free space where the files go
+    port_holder: str | None = None      # another program on the port, if any
+    free_bytes: int | None = None       # free space where the files go
     nfcapd_installed: bool = True
 
 
-def gather(config: Optional[FlowConfig], kernel: Kernel) -> HistoryFacts:
+def gather(config: FlowConfig | None, kernel: Kernel) -> HistoryFacts:
     if config is None or config.history is None:
         return HistoryFacts()
     paths = HistoryPaths(kernel.paths)
@@ -44,10 +43,11 @@ def gather(config: Optional[FlowConfig], kernel: Kernel) -> HistoryFacts:
                         nfcapd_installed=kernel.dry_run or os.access(NFCAPD, os.X_OK))
 
 
-def _free_bytes(paths: HistoryPaths) -> Optional[int]:
+def _free_bytes(paths: HistoryPaths) -> int | None:
     where = paths.flow_dir
     while not where.exists() and where != where.parent:
         where = where.parent
+    import shutil  # only with history configured: every commit imports this module
     try:
         return shutil.disk_usage(where).free
     except OSError:

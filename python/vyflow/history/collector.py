@@ -18,10 +18,8 @@ estimates of the real traffic. Not ``-s -N`` ("whatever is announced"):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
-
 from vyflow.history.settings import LOCAL_ADDRESS, HistoryConfig, HistoryPaths
+from vyflow.records import dataclass
 
 NFCAPD = '/usr/bin/nfcapd'
 IDENT = 'vyflow'
@@ -71,8 +69,8 @@ class CollectorSpec:
                    if self.sampling_rate > 1 else ''))
 
 
-def desired(config: Optional[HistoryConfig], sampling_rate: Optional[int],
-            paths: HistoryPaths) -> Optional[CollectorSpec]:
+def desired(config: HistoryConfig | None, sampling_rate: int | None,
+            paths: HistoryPaths) -> CollectorSpec | None:
     """The collector ``config`` asks for; None when history is not configured."""
     if config is None:
         return None
@@ -82,11 +80,11 @@ def desired(config: Optional[HistoryConfig], sampling_rate: Optional[int],
     return CollectorSpec(argv, Limits(config.max_size_mib * 1024 * 1024, config.retention_seconds))
 
 
-def describe(spec: Optional[CollectorSpec]) -> str:
+def describe(spec: CollectorSpec | None) -> str:
     return 'not running' if spec is None else spec.describe()
 
 
-def parse_limits(listing: str) -> Optional[Limits]:
+def parse_limits(listing: str) -> Limits | None:
     """Limits from ``nfexpire -l`` (``Max Size:  268435456 = 256.0 MB``,
     ``Max Life:  604800 = 1.0 weeks``; ``<none>`` is no limit)."""
     values = {}

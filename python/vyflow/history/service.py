@@ -20,7 +20,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
 
 from vyflow.atomicfile import (ensure_directory, open_for_append, read_text, remove_durable,
                                write_atomic)
@@ -30,6 +29,7 @@ from vyflow.history.collector import WATERMARK, CollectorSpec, Limits, parse_lim
 from vyflow.history.settings import HistoryPaths
 from vyflow.history.supervisor import MODULE as SUPERVISOR
 
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
     from vyflow.netflow.kernel import Kernel
 
@@ -63,7 +63,7 @@ class Supervised:
     def __init__(self, kernel: Kernel, paths: HistoryPaths):
         self.kernel, self.paths = kernel, paths
 
-    def pid(self) -> Optional[int]:
+    def pid(self) -> int | None:
         """The running supervisor's pid (checked: a reused pid is not ours)."""
         text = read_text(self.paths.supervisor_pid)
         if not text or not text.strip().isdigit():
@@ -84,7 +84,7 @@ class Supervised:
             return set()
         return {int(child) for child in children if _alive(int(child))}
 
-    def argv(self) -> Optional[tuple[str, ...]]:
+    def argv(self) -> tuple[str, ...] | None:
         pid = self.pid()
         if pid is None:
             return None
@@ -130,7 +130,7 @@ class Systemd:
     def __init__(self, kernel: Kernel, paths: HistoryPaths):
         self.kernel, self.paths = kernel, paths
 
-    def main_pid(self) -> Optional[int]:
+    def main_pid(self) -> int | None:
         result = self.kernel.run(['systemctl', 'show', '--property=ActiveState,MainPID', UNIT],
                                  check=False)
         values = dict(line.partition('=')[::2] for line in result.stdout.splitlines())
@@ -143,7 +143,7 @@ class Systemd:
         pid = self.main_pid()
         return {pid} if pid else set()
 
-    def argv(self) -> Optional[tuple[str, ...]]:
+    def argv(self) -> tuple[str, ...] | None:
         pid = self.main_pid()
         return tuple(_cmdline(pid)) if pid else None
 
@@ -198,7 +198,7 @@ def read_limits(kernel: Kernel, paths: HistoryPaths) -> Limits:
     return parse_limits(result.stdout) or Limits(0, 0)
 
 
-def read_current(kernel: Kernel, paths: HistoryPaths) -> Optional[CollectorSpec]:
+def read_current(kernel: Kernel, paths: HistoryPaths) -> CollectorSpec | None:
     """The running collector as a spec; None when none runs."""
     backend = _running(kernel, paths)
     if backend is None:
@@ -211,7 +211,7 @@ def collector_pids(kernel: Kernel, paths: HistoryPaths) -> set[int]:
     return backend.collector_pids() if backend else set()
 
 
-def apply(kernel: Kernel, paths: HistoryPaths, want: Optional[CollectorSpec]) -> None:
+def apply(kernel: Kernel, paths: HistoryPaths, want: CollectorSpec | None) -> None:
     """Make the collector ``want`` (None: stopped); ApplyError if it cannot."""
     kernel.inject_fault(STEP_ID)
     running = _running(kernel, paths)

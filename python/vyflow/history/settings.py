@@ -9,11 +9,10 @@ migration message and for tests, which check that both agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from vyflow.paths import Paths
+from vyflow.records import dataclass
 
 LOCAL_ADDRESS = '127.0.0.1'
 DEFAULT_RETENTION = '7d'
@@ -55,7 +54,7 @@ class HistoryConfig:
         return f'{LOCAL_ADDRESS}:{self.port}'
 
 
-def from_dict(node: Optional[dict]) -> Optional[HistoryConfig]:
+def from_dict(node: dict | None) -> HistoryConfig | None:
     """From the mangled ``netflow history`` dict with defaults; None when absent."""
     if node is None:
         return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
 
 _WILDCARD = '00000000'
 # 127.0.0.1 as /proc/net/udp prints it: in host byte order (little- and big-endian)
@@ -54,7 +53,7 @@ def owners(inodes: list[int], proc: Path = Path('/proc')) -> dict[int, str]:
     return found
 
 
-def holder(port: int, proc: Path = Path('/proc')) -> Optional[str]:
+def holder(port: int, proc: Path = Path('/proc')) -> str | None:
     """Who holds ``port`` (``nc (pid 123)``), ``'unknown'`` if bound but the
     owner cannot be seen, None if free."""
     inodes = bound_inodes(port, proc)

@@ -34,9 +34,7 @@ def verify(config: FlowConfig, facts: SystemFacts) -> None:
     if config.version not in (5, 9, 10):
         problems.add(NETFLOW + ['version'], f'NetFlow version {config.version} is not '
                      'supported: use 5, 9 or 10 (IPFIX)')
-    if config.version == 5 and config.engine_id is not None and config.engine_id > 255:
-        problems.add(NETFLOW + ['engine-id'], f'Engine ID {config.engine_id} does not fit '
-                     'NetFlow version 5, which carries 8 bits: use 0 to 255, or version 9/10')
+    _check_engine_id(config, problems)
     if config.vrf and config.vrf not in facts.vrf_names():
         existing = ', '.join(sorted(facts.vrf_names()))
         problems.add(BASE + ['vrf'], f'VRF "{config.vrf}" does not exist on this system '
@@ -55,6 +53,28 @@ def verify(config: FlowConfig, facts: SystemFacts) -> None:
     if problems:
         raise problems[0] if len(problems) == 1 else ConfigErrors(list(problems))
     _warnings(config, facts)
+
+
+def _check_engine_id(config: FlowConfig, problems: _Problems) -> None:
+    """ipt_NETFLOW writes the low 8 bits of engine_id into NetFlow 5's engine ID
+    and never sets the engine type (always 0); versions 9 and 10 send all 32
+    bits as the source ID / observation domain."""
+    path, number = NETFLOW + ['engine-id'], config.engine_id
+    if config.engine_type is not None:
+        spelled = f'{config.engine_type}:{number}'
+        if config.version != 5:
+            problems.add(path, f'engine-id {spelled} is the NetFlow 5 form (engine type:ID); '
+                         f'version {config.version} sends one number, the '
+                         f'{"observation domain" if config.version == 10 else "source ID"}: '
+                         'set engine-id <0-4294967295>')
+        elif config.engine_type != 0:
+            problems.add(path, f'engine-id {spelled}: ipt_NETFLOW always sends engine type 0 '
+                         '(it has no setting for the type), so engine type '
+                         f'{config.engine_type} cannot be sent; set engine-id {number} (sent as '
+                         f'type 0, ID {number})')
+    elif config.version == 5 and number is not None and number > 255:
+        problems.add(path, f'Engine ID {number} does not fit NetFlow version 5, which carries '
+                     '8 bits: use 0 to 255, or version 9/10')
 
 
 def _check_collector(collector: Collector, config: FlowConfig, facts: SystemFacts,
@@ -200,8 +220,9 @@ def _warnings(config: FlowConfig, facts: SystemFacts) -> None:
              f'build: {" ".join(sorted(facts.module.features))}')
     missing = [name for name in config.interfaces if name not in facts.interfaces]
     if missing:
-        warn(f'Interface(s) {", ".join(missing)} do not exist yet; they are accounted once '
-             'they appear')
+        warn(f'Interface {missing[0]} does not exist yet; it is accounted once it appears'
+             if len(missing) == 1 else f'Interfaces {", ".join(missing)} do not exist yet; '
+             'they are accounted once they appear')
     if config.version == 5:
         with_ipv6 = [name for name in config.interfaces
                      if name in facts.interfaces and facts.interfaces[name].has_global_ipv6()]

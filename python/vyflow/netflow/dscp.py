@@ -2,22 +2,52 @@
 
 ipt_NETFLOW cannot set DSCP itself, so an nft rule in ``table inet
 vyflow_export`` (output hook) marks UDP packets to each collector. The whole
-table is replaced in one ``nft -f`` transaction. nft lists DSCP values by name
-or in hex, so listings are parsed back to (family, collector, port, value).
+table is replaced in one ``nft -f`` transaction, whatever it held before.
+
+Reading it back must never fail, or one odd listing wedges every later
+commit: the table is listed numerically (``nft -n``: DSCP as ``0x01``, not
+a name that changes between nft releases, such as 1.0.6's ``lephb`` for 1),
+names nft prints are still understood, and anything that is not exactly
+our layout reads as ``Unrecognised`` — never equal to a wanted state, so
+the next apply replaces it, and a restore puts it back verbatim.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional
+from collections.abc import Iterable
+
+from vyflow.records import dataclass
 
 TABLE_FAMILY, TABLE = 'inet', 'vyflow_export'
+# Names accepted at `set` (VyOS's list) and every name nft prints for 0-63.
 NAMES = {**{f'cs{n}': n * 8 for n in range(8)},
          **{f'af{c}{d}': c * 8 + d * 2 for c in range(1, 5) for d in range(1, 4)},
-         'ef': 46, 'va': 44, 'le': 1}
-_RULE = re.compile(r'^\s*(ip6?) daddr (\S+) udp dport (\d+) ip6? dscp set (\S+)\s*$')
+         'ef': 46, 'va': 44, 'le': 1, 'lephb': 1}
+_RULE = re.compile(r'(ip6?) daddr (\S+) udp dport (\d+) (ip6?) dscp set (\S+)')
+# The other lines of our layout as nft lists it (numeric or not).
+_FRAME = (re.compile(rf'table {TABLE_FAMILY} {TABLE} \{{'), re.compile(r'chain output \{'),
+          re.compile(r'type filter hook output priority (mangle|-150); policy accept;'),
+          re.compile(r'\}'), re.compile(r''))
 
 Mark = tuple[str, str, int, int]  # (ip|ip6, collector address, port, dscp)
+
+
+@dataclass(frozen=True)
+class Unrecognised:
+    """Our table holding something we did not write (an older release, a
+    hand edit, a half-finished failure): kept verbatim so it can be restored."""
+
+    listing: str
+
+    def __repr__(self) -> str:
+        return 'unrecognised content'
+
+
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:
+    from typing import Union
+    Marks = Union[frozenset, Unrecognised, None]   # None: no table at all
 
 
 def dscp_value(spelled: str) -> int:
@@ -25,7 +55,7 @@ def dscp_value(spelled: str) -> int:
     return NAMES[spelled] if spelled in NAMES else int(spelled)
 
 
-def marks_for(collectors: Iterable, spelled: Optional[str]) -> frozenset[Mark]:
+def marks_for(collectors: Iterable, spelled: str | None) -> frozenset[Mark]:
     if spelled is None:
         return frozenset()
     value = dscp_value(spelled)
@@ -33,27 +63,55 @@ def marks_for(collectors: Iterable, spelled: Optional[str]) -> frozenset[Mark]:
                      for c in collectors)
 
 
-def parse_listing(listing: Optional[str]) -> Optional[frozenset[Mark]]:
-    """Marks from ``nft list table inet vyflow_export``; None if no table."""
+def listed_value(word: str) -> int | None:
+    """A DSCP as nft prints it (``0x2e``, ``46``, ``ef``, ``lephb``); None if not one."""
+    if word in NAMES:
+        return NAMES[word]
+    try:
+        value = int(word, 0)
+    except ValueError:
+        return None
+    return value if 0 <= value <= 63 else None
+
+
+def parse_listing(listing: str | None) -> Marks:
+    """Marks from ``nft -n list table inet vyflow_export``; None if no table."""
     if listing is None:
         return None
     marks = set()
     for line in listing.splitlines():
-        match = _RULE.match(line)
-        if match:
-            family, address, port, value = match.groups()
-            marks.add((family, address, int(port),
-                       NAMES[value] if value in NAMES else int(value, 0)))
+        text = line.strip()
+        rule = _RULE.fullmatch(text)
+        if rule:
+            family, address, port, family_again, word = rule.groups()
+            value = listed_value(word)
+            if family != family_again or value is None:
+                return Unrecognised(listing)
+            marks.add((family, address, int(port), value))
+        elif not any(frame.fullmatch(text) for frame in _FRAME):
+            return Unrecognised(listing)
     return frozenset(marks)
 
 
-def nft_script(marks: Optional[frozenset[Mark]]) -> str:
+def nft_script(marks: Marks) -> str:
     """Replace (or, for None, remove) our table in one transaction."""
     script = [f'add table {TABLE_FAMILY} {TABLE}', f'delete table {TABLE_FAMILY} {TABLE}']
-    if marks is not None:
+    if isinstance(marks, Unrecognised):
+        script.append(marks.listing.rstrip('\n'))
+    elif marks is not None:
         rules = [f'        {family} daddr {address} udp dport {port} {family} dscp set {value}'
                  for family, address, port, value in sorted(marks)]
         script += [f'table {TABLE_FAMILY} {TABLE} {{', '    chain output {',
                    '        type filter hook output priority mangle; policy accept;',
                    *rules, '    }', '}']
     return '\n'.join(script) + '\n'
+
+
+def describe(marks: Marks) -> str:
+    """For plans and read-back mismatches."""
+    if marks is None:
+        return 'no table'
+    if isinstance(marks, Unrecognised):
+        return 'unrecognised content'
+    return ', '.join(f'{address} port {port} dscp {value}'
+                     for _, address, port, value in sorted(marks)) or 'no rules'

@@ -8,11 +8,11 @@ pure functions, so tests can state facts as plain data.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional
 
 from vyflow.netflow.features import ModuleInfo
+from vyflow.records import dataclass, field
 
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
     from vyflow.netflow.kernel import Kernel
 
@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 class Interface:
     name: str
     index: int
-    kind: Optional[str] = None          # 'vrf', 'veth', 'vlan', … (None: physical or unknown)
-    master: Optional[str] = None        # e.g. the VRF an interface is enslaved to
+    kind: str | None = None          # 'vrf', 'veth', 'vlan', … (None: physical or unknown)
+    master: str | None = None        # e.g. the VRF an interface is enslaved to
     addresses: tuple[str, ...] = ()     # "192.0.2.1", "2001:db8::1" (no prefix length)
 
     @property
@@ -37,14 +37,14 @@ class Interface:
 @dataclass
 class SystemFacts:
     interfaces: dict[str, Interface] = field(default_factory=dict)
-    module: Optional[ModuleInfo] = None
+    module: ModuleInfo | None = None
     offloaded: set[str] = field(default_factory=set)   # interfaces in an nft flowtable
     dry_run: bool = False
 
     def vrf_names(self) -> set[str]:
         return {name for name, interface in self.interfaces.items() if interface.is_vrf}
 
-    def address_owner(self, address: str) -> Optional[Interface]:
+    def address_owner(self, address: str) -> Interface | None:
         """The interface that has ``address`` assigned, if any."""
         wanted = ipaddress.ip_address(address)
         for interface in self.interfaces.values():
@@ -75,6 +75,6 @@ def gather(kernel: Kernel, need_flowtables: bool) -> SystemFacts:
     """Read the facts a commit needs."""
     facts = SystemFacts(interfaces_from_ip_json(kernel.addresses()),
                         kernel.module_or_assumed(), dry_run=kernel.dry_run)
-    if need_flowtables and not kernel.dry_run:
+    if need_flowtables and kernel.reads_system:   # read-only: a dry run checks it too
         facts.offloaded = kernel.flowtable_devices()
     return facts

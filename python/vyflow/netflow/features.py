@@ -9,7 +9,7 @@ into the module's status format string, so the module file is searched for it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from vyflow.records import dataclass
 
 # Feature tag -> (what needs it, the module parameter that reveals it)
 SAMPLER, HASH_SAMPLER, AGGREGATION, NATEVENTS, SNMP_RULES = 'samp', 'samp-h', 'aggr', 'nel', 'snmp'

@@ -6,12 +6,13 @@ counters in human units; ``raw`` output keeps every field of every flow.
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 from typing import Optional
 
 from vyflow.errors import IncorrectValue
 from vyflow.netflow.procflows import Flow, FlowFilter
-from vyflow.netflow.units import human_bytes, human_count, protocol_name
+from vyflow.netflow.units import human_bytes, human_count, plural, protocol_name
 
 
 def interface_names() -> dict[int, str]:
@@ -31,8 +32,9 @@ def parse_ports(text: str) -> tuple[int, int]:
 
 
 def build_filter(names: dict[int, str], interface: Optional[str], host: Optional[str],
-                 port: Optional[str], protocol: Optional[str]) -> Optional[FlowFilter]:
-    if interface is host is port is protocol is None:
+                 port: Optional[str], protocol: Optional[str], source: Optional[str] = None,
+                 destination: Optional[str] = None) -> Optional[FlowFilter]:
+    if interface is host is port is protocol is source is destination is None:
         return None
     index = None
     if interface is not None:
@@ -40,11 +42,22 @@ def build_filter(names: dict[int, str], interface: Optional[str], host: Optional
         if interface not in by_name:
             raise IncorrectValue(f'interface {interface} does not exist')
         index = by_name[interface]
+    for name, text in (('host', host), ('source', source), ('destination', destination)):
+        if text is not None:
+            _check_address(name, text)
     try:
-        return FlowFilter(in_ifindex=index, host=host,
+        return FlowFilter(in_ifindex=index, host=host, source=source, destination=destination,
                           ports=parse_ports(port) if port is not None else None, protocol=protocol)
     except ValueError as exc:
         raise IncorrectValue(str(exc)) from None
+
+
+def _check_address(name: str, text: str) -> None:
+    try:
+        ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        raise IncorrectValue(f'{name} must be an address or a prefix (192.0.2.1, 10.1.1.0/24, '
+                             f'2001:db8::/32), not "{text}"') from None
 
 
 def flow_dict(flow: Flow, names: dict[int, str]) -> dict:
@@ -71,7 +84,7 @@ def _seconds(value: Optional[float]) -> str:
 
 def render(flows: list[Flow], names: dict[int, str], rows: int, sort_by: str) -> str:
     if not flows:
-        return f'No flows match ({rows} flows in the cache).'
+        return f'No flows match ({plural(rows, "flow")} in the cache).'
     table = [('IN', 'OUT', 'PROTO', 'SOURCE', 'DESTINATION', 'VLAN', 'PACKETS', 'BYTES',
               'AGE', 'IDLE')]
     for flow in flows:
@@ -88,5 +101,5 @@ def render(flows: list[Flow], names: dict[int, str], rows: int, sort_by: str) ->
     widths = [max(len(row[column]) for row in table) for column in range(len(table[0]))]
     lines = ['  '.join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
              for row in table]
-    lines.append(f'{len(flows)} of {rows} cached flows, by {sort_by}')
+    lines.append(f'{len(flows)} of {plural(rows, "cached flow")}, by {sort_by}')
     return '\n'.join(lines)

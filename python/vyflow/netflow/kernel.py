@@ -6,26 +6,35 @@ runs. Everything else in vyflow.netflow works on values this module reads and
 hands to it; the op-mode commands read the module's /proc files through it too.
 
 Fault injection for tests: ``VYFLOW_INJECT_FAULT=<step id>`` makes the step
-with that id fail (``param:destination``, ``module:load``, ``hooks:ipv6``, …),
-so every failure path can be exercised on the real module.
+with that id fail (``param:destination``, ``module:load``, ``hooks:ipv6``, …,
+``read-back``), so every failure path can be exercised on the real module.
+``VYFLOW_INJECT_FAULT_TYPE`` names the built-in exception raised there
+(``ValueError``, ``KeyError``, ``OSError``, ``KeyboardInterrupt``…; default
+ApplyError), to prove that a bug or an interrupt is undone like any failure.
 """
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
-import subprocess
+import warnings
 from pathlib import Path
-from typing import Optional
 
 from vyflow.atomicfile import read_text, remove_durable, write_atomic
+from vyflow.base import ConfigWarning
 from vyflow.errors import ApplyError
 from vyflow.netflow.features import (ModuleInfo, assumed_debian, features_from_parameters,
                                      tags_from_stat_line)
 from vyflow.paths import Paths
 
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:
+    import subprocess
+
 MODULE = 'ipt_NETFLOW'
 FAULT_ENV = 'VYFLOW_INJECT_FAULT'
+FAULT_TYPE_ENV = 'VYFLOW_INJECT_FAULT_TYPE'
 
 # Managed setting -> (sysctl name under net.netflow, module parameter name).
 # engine_id has no sysctl: it is written through /sys/module/…/parameters.
@@ -49,7 +58,7 @@ SETTINGS = {
 READ_FROM_SYSFS = {'sndbuf', 'engine_id'}
 
 
-def _read_kernel_file(path: Path) -> Optional[str]:
+def _read_kernel_file(path: Path) -> str | None:
     """A /proc or /sys file, or None when absent. These are the kernel's,
     reached through its own links (/proc/net is /proc/self/net), so they are
     read as they are; the files vyflow keeps go through atomicfile."""
@@ -68,8 +77,15 @@ class Kernel:
         self.paths = paths
         self.dry_run = dry_run
         self.command_prefix = tuple(command_prefix)
-        self._backend: Optional[str] = None
+        self._backend: str | None = None
         self._fault_fired = False
+        self._state_warned = False
+
+    @property
+    def reads_system(self) -> bool:
+        """Whether commands reach a system: the real root, or a test's namespace
+        (a sandbox root alone has no firewall or module of its own)."""
+        return not self.paths.sandboxed or bool(self.command_prefix)
 
     # ---- locations --------------------------------------------------------
 
@@ -86,9 +102,10 @@ class Kernel:
 
     # ---- commands ---------------------------------------------------------
 
-    def run(self, argv: list[str], *, input: Optional[str] = None, what: str = '',
+    def run(self, argv: list[str], *, input: str | None = None, what: str = '',
             check: bool = True) -> subprocess.CompletedProcess:
         """Run a command (argument list, no shell); ApplyError on failure."""
+        import subprocess  # only when a command runs: a dry run in a sandbox runs none
         try:
             result = subprocess.run([*self.command_prefix, *argv], input=input,
                                     capture_output=True, text=True, timeout=120, check=False)
@@ -104,14 +121,19 @@ class Kernel:
         """Fail once at ``step_id`` when asked to (the restore then runs normally)."""
         if not self._fault_fired and os.environ.get(FAULT_ENV) == step_id:
             self._fault_fired = True
-            raise ApplyError(f'injected fault at {step_id} ({FAULT_ENV})')
+            message = f'injected fault at {step_id} ({FAULT_ENV})'
+            name = os.environ.get(FAULT_TYPE_ENV)
+            kind = getattr(builtins, name, None) if name else ApplyError
+            if not (isinstance(kind, type) and issubclass(kind, BaseException)):
+                raise RuntimeError(f'{message}: {FAULT_TYPE_ENV}={name} names no built-in exception')
+            raise kind(message)
 
     # ---- module -----------------------------------------------------------
 
     def module_loaded(self) -> bool:
         return self.params_dir.is_dir() or self.stat_file.exists()
 
-    def module_info(self) -> Optional[ModuleInfo]:
+    def module_info(self) -> ModuleInfo | None:
         """Features of the loaded or installed module; None if neither."""
         if self.stat_file.exists():
             first = (_read_kernel_file(self.stat_file) or '').split('\n', 1)[0]
@@ -131,7 +153,7 @@ class Kernel:
         return ModuleInfo(True, False, features_from_parameters(parameters, module_file),
                           'modinfo')
 
-    def module_or_assumed(self) -> Optional[ModuleInfo]:
+    def module_or_assumed(self) -> ModuleInfo | None:
         info = self.module_info()
         if info is None and self.dry_run:
             return assumed_debian()
@@ -177,17 +199,17 @@ class Kernel:
 
     # ---- files and plain sysctls ----------------------------------------------
 
-    def read_modprobe_conf(self) -> Optional[str]:
+    def read_modprobe_conf(self) -> str | None:
         return read_text(self.modprobe_conf)
 
-    def write_modprobe_conf(self, text: Optional[str]) -> None:
+    def write_modprobe_conf(self, text: str | None) -> None:
         self.inject_fault('file:modprobe')
         if text is None:
             remove_durable(self.modprobe_conf)
         else:
             write_atomic(self.modprobe_conf, text, mode=0o644)  # as every modprobe.d file
 
-    def read_conntrack_events(self) -> Optional[str]:
+    def read_conntrack_events(self) -> str | None:
         text = _read_kernel_file(self.conntrack_events_file)
         return text.strip() if text is not None else None
 
@@ -199,13 +221,41 @@ class Kernel:
             raise ApplyError(f'setting net.netfilter.nf_conntrack_events={value} failed: '
                              f'{exc.strerror}') from None
 
-    def wmem_default(self) -> Optional[str]:
+    def wmem_default(self) -> str | None:
         text = _read_kernel_file(self.wmem_default_file)
         return text.strip() if text else None
 
     def read_state_file(self) -> dict:
-        text = read_text(self.state_file)
-        return json.loads(text) if text else {}
+        """The values remembered between commits. A damaged file is ignored
+        with a warning (the commit works from the kernel as it is; only the
+        values to restore later are lost) and, unless in a dry run, moved
+        aside to ``….damaged`` so that it is reported once."""
+        try:
+            text = read_text(self.state_file)
+            data = json.loads(text) if text is not None else {}
+            if not isinstance(data, dict) or not all(
+                    isinstance(key, str) and isinstance(value, str) for key, value in data.items()):
+                raise ValueError('not a JSON object of strings')
+        except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError included
+            self._set_damaged_state_aside(exc)
+            return {}
+        return data
+
+    def _set_damaged_state_aside(self, exc: Exception) -> None:
+        if self._state_warned:
+            return
+        self._state_warned = True
+        aside = self.state_file.with_name(self.state_file.name + '.damaged')
+        what = 'ignored'
+        if not self.dry_run:
+            try:
+                os.replace(self.state_file, aside)
+                what = f'moved to {aside}'
+            except OSError:
+                pass
+        warnings.warn(ConfigWarning(
+            f'{self.state_file} is damaged ({exc}): {what}; the values it remembered (what to '
+            'restore when a setting is removed) are taken from the kernel as it is now'))
 
     def write_state_file(self, data: dict) -> None:
         self.inject_fault('file:state')
@@ -236,8 +286,11 @@ class Kernel:
         self.run([self._tool(family, 'restore'), '--noflush'], input=payload,
                  what=f'{self._tool(family, "restore")} (flow-accounting hooks)')
 
-    def nft_list_table(self, family: str, table: str) -> Optional[str]:
-        result = self.run(['nft', 'list', 'table', family, table], check=False)
+    def nft_list_table(self, family: str, table: str, numeric: bool = False) -> str | None:
+        """The table's listing, None if it does not exist. ``numeric``: constants
+        as numbers (``nft -n``), not names that differ between nft releases."""
+        result = self.run(['nft', *(['-n'] if numeric else []), 'list', 'table', family, table],
+                          check=False)
         return result.stdout if result.returncode == 0 else None
 
     def nft_apply(self, script: str) -> None:
@@ -271,10 +324,10 @@ class Kernel:
 
     # ---- /proc status --------------------------------------------------------------
 
-    def read_stat(self) -> Optional[str]:
+    def read_stat(self) -> str | None:
         return _read_kernel_file(self.stat_file)
 
-    def read_snmp(self) -> Optional[str]:
+    def read_snmp(self) -> str | None:
         return _read_kernel_file(self.snmp_file)
 
     def flush(self, level: int) -> None:

@@ -3,13 +3,18 @@
 Counters (monotonic) end in ``_total``; gauges do not. One scrape reads the
 stat file once; per-CPU and per-collector series carry ``cpu`` / ``collector``
 labels, and every series of a metric is written as one group, as the format
-requires.
+requires. A total is its own metric, never a ``cpu="total"`` series beside
+the CPUs (``sum()`` over a metric must not count twice). ``ipt_netflow_up``
+is 1, or 0 alone when the module is not loaded: a scrape of an unloaded
+module is an answer, not an error. Collector health (``refusing``,
+``dropping``) is the same windowed judgement ``show flow-accounting`` makes.
 """
 
 from __future__ import annotations
 
 from typing import Optional
 
+from vyflow.netflow.health import WINDOW_SECONDS, Recent
 from vyflow.netflow.procstat import StatSnapshot
 
 PREFIX = 'ipt_netflow'
@@ -54,10 +59,19 @@ COLLECTOR_SERIES = (
     ('collector_connect_errors_total', 'counter', 'Failed connection attempts',
      lambda socket: socket.connect_errors),
 )
+UP_HELP = 'ipt_NETFLOW is loaded (1) or not (0)'
 
 
-def render(stat: StatSnapshot) -> str:
+def render_absent() -> str:
+    """The scrape of a system without the module."""
     out = _Exposition()
+    out.add('up', 'gauge', UP_HELP, 0)
+    return '\n'.join(out.lines) + '\n'
+
+
+def render(stat: StatSnapshot, recent: dict[str, Recent]) -> str:
+    out = _Exposition()
+    out.add('up', 'gauge', UP_HELP, 1)
     out.add('info', 'gauge', 'Module version and build features', 1,
             {'version': stat.version or '', 'features': ' '.join(sorted(stat.features))})
     out.add('protocol_version', 'gauge', 'Export protocol version (5, 9, 10)', stat.protocol)
@@ -70,15 +84,17 @@ def render(stat: StatSnapshot) -> str:
         out.add('hash_metric', 'gauge', 'Lookups per packet, 1-minute average (1.00 is optimal)',
                 stat.hash.metric_1min)
     if stat.rate:
-        out.add('traffic_bits_per_second', 'gauge', 'Accounted traffic, last 4 seconds',
-                stat.rate.bits_per_second)
+        out.add('traffic_bytes_per_second', 'gauge', 'Accounted traffic, last 4 seconds',
+                stat.rate.bits_per_second / 8)
         out.add('traffic_packets_per_second', 'gauge', 'Accounted packets, last 4 seconds',
                 stat.rate.packets_per_second)
-    cpus = ([stat.total] if stat.total else []) + stat.cpus
     for name, help_text, field in CPU_COUNTERS:
-        for cpu in cpus:
-            out.add(name, 'counter', help_text, getattr(cpu, field),
-                    {'cpu': 'total' if cpu.cpu is None else str(cpu.cpu)})
+        if stat.total:
+            out.add(name, 'counter', f'{help_text}, all CPUs', getattr(stat.total, field))
+    for name, help_text, field in CPU_COUNTERS:
+        for cpu in stat.cpus:
+            out.add(f'cpu_{name}', 'counter', f'{help_text}, per CPU', getattr(cpu, field),
+                    {'cpu': str(cpu.cpu)})
     if stat.export:
         out.add('export_packets_total', 'counter', 'Export packets sent', stat.export.packets)
         out.add('export_flows_total', 'counter', 'Flows exported', stat.export.flows)
@@ -89,4 +105,14 @@ def render(stat: StatSnapshot) -> str:
     for name, kind, help_text, value in COLLECTOR_SERIES:
         for socket in stat.sockets:
             out.add(name, kind, help_text, value(socket), {'collector': socket.address})
+    minutes = WINDOW_SECONDS // 60
+    for name, help_text, count in (
+            ('collector_refusing', f'Collector refused exports in the last {minutes} minutes '
+             '(or since load, before the first reading that old)', lambda r: r.refused),
+            ('collector_dropping', f'Socket buffer overflowed in the last {minutes} minutes '
+             '(or since load, before the first reading that old)', lambda r: r.sndbuf_reached)):
+        for socket in stat.sockets:
+            if socket.address in recent:
+                out.add(name, 'gauge', help_text, int(count(recent[socket.address]) > 0),
+                        {'collector': socket.address})
     return '\n'.join(out.lines) + '\n'

@@ -9,11 +9,11 @@ cross-field rules live in ``checks``.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional
 
 from vyflow.history import settings as history_settings
+from vyflow.records import dataclass, field
 
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
     from vyflow.config import Config
 
@@ -25,8 +25,8 @@ NETFLOW = BASE + ['netflow']
 class Collector:
     address: str
     port: int
-    source_address: Optional[str] = None
-    source_interface: Optional[str] = None
+    source_address: str | None = None
+    source_interface: str | None = None
 
     @property
     def ip(self) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
@@ -40,14 +40,14 @@ class Collector:
 @dataclass(frozen=True)
 class NetworkAggregation:
     network: str
-    prefix_length: Optional[int]
+    prefix_length: int | None
 
 
 @dataclass(frozen=True)
 class PortAggregation:
     first: int
     last: int
-    to: Optional[int]
+    to: int | None
     spelled: str  # as configured: "53" or "1024-65535"
 
 
@@ -58,13 +58,14 @@ class FlowConfig:
     netflow: bool = False
     interfaces: list[str] = field(default_factory=list)
     egress: bool = False
-    vrf: Optional[str] = None
-    buffer_size_mib: Optional[int] = None
+    vrf: str | None = None
+    buffer_size_mib: int | None = None
     version: int = 9
     collectors: list[Collector] = field(default_factory=list)
-    engine_id: Optional[int] = None
-    max_flows: Optional[int] = None
-    sampling_rate: Optional[int] = None
+    engine_id: int | None = None
+    engine_type: int | None = None   # only from the v5 spelling TYPE:ID
+    max_flows: int | None = None
+    sampling_rate: int | None = None
     sampling_mode: str = 'random'
     sampling_mode_set: bool = False
     active_timeout: int = 1800
@@ -72,16 +73,16 @@ class FlowConfig:
     template_set: bool = False
     template_refresh_packets: int = 20
     template_refresh_minutes: int = 30
-    hash_size: Optional[int] = None
+    hash_size: int | None = None
     natevents: bool = False
     networks: list[NetworkAggregation] = field(default_factory=list)
     ports: list[PortAggregation] = field(default_factory=list)
-    snmp_rules: dict[str, Optional[int]] = field(default_factory=dict)
-    dscp: Optional[str] = None
-    history: Optional[history_settings.HistoryConfig] = None  # issue 16: on-box history
+    snmp_rules: dict[str, int | None] = field(default_factory=dict)
+    dscp: str | None = None
+    history: history_settings.HistoryConfig | None = None  # issue 16: on-box history
 
 
-def _int(value: Optional[str]) -> Optional[int]:
+def _int(value: str | None) -> int | None:
     return None if value is None else int(value)
 
 
@@ -107,7 +108,11 @@ def from_dict(data: dict, explicit: dict) -> FlowConfig:
         Collector(address, int(server['port']), server.get('source_address'),
                   server.get('source_interface'))
         for address, server in netflow.get('server', {}).items()]
-    config.engine_id = _int(netflow.get('engine_id'))
+    engine = netflow.get('engine_id')
+    if engine is not None and ':' in engine:
+        config.engine_type, config.engine_id = (int(part) for part in engine.split(':'))
+    else:
+        config.engine_id = _int(engine)
     config.max_flows = _int(netflow.get('max_flows'))
     config.sampling_rate = _int(netflow.get('sampling_rate'))
     config.sampling_mode = netflow['sampling_mode']
@@ -134,7 +139,7 @@ def from_dict(data: dict, explicit: dict) -> FlowConfig:
     return config
 
 
-def read_config(config: Config) -> Optional[FlowConfig]:
+def read_config(config: Config) -> FlowConfig | None:
     """The typed config from a vyflow.config.Config; None when not configured.
     Defaults apply only under nodes that exist (netflow defaults only when
     netflow is configured)."""

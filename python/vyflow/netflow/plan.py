@@ -11,13 +11,12 @@ runtime is the only reason for a reload, and the step says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
-
 from vyflow.netflow import dscp, hooks
 from vyflow.netflow.hooks import ABSENT, FAMILIES, TABLES
 from vyflow.netflow.state import SystemState
+from vyflow.records import dataclass
 
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
     from vyflow.netflow.kernel import Kernel
 
@@ -85,7 +84,7 @@ def setting_step(key: str, value: str) -> Step:
     return Step(f'param:{key}', f'set {where} = {_shown(value)}', 'setting', (key, value))
 
 
-def hooks_step(family: str, current: dict, desired: dict) -> Optional[Step]:
+def hooks_step(family: str, current: dict, desired: dict) -> Step | None:
     payload = hooks.restore_payload(current, desired)
     if not payload:
         return None
@@ -96,16 +95,17 @@ def hooks_step(family: str, current: dict, desired: dict) -> Optional[Step]:
                 (family, payload))
 
 
-def _file_step(text: Optional[str]) -> Step:
+def _file_step(text: str | None) -> Step:
     action = 'remove' if text is None else 'write'
     return Step('file:modprobe', f'{action} /etc/modprobe.d/ipt_NETFLOW.conf', 'modprobe-conf', text)
 
 
-def _dscp_step(marks: Optional[frozenset]) -> Step:
+def _dscp_step(marks: dscp.Marks) -> Step:
     if marks is None:
         return Step('dscp', 'remove nft table inet vyflow_export', 'dscp', None)
-    values = ', '.join(f'{address} port {port} dscp {value}' for _, address, port, value in sorted(marks))
-    return Step('dscp', f'nft: mark export packets ({values})', 'dscp', marks)
+    if isinstance(marks, dscp.Unrecognised):
+        return Step('dscp', 'nft: put table inet vyflow_export back as it was', 'dscp', marks)
+    return Step('dscp', f'nft: mark export packets ({dscp.describe(marks)})', 'dscp', marks)
 
 
 def _remember_step(current: SystemState, desired: SystemState) -> list[Step]:

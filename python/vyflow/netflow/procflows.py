@@ -255,38 +255,71 @@ class FlowReader:
                 yield flow
 
 
+class AddressMatch:
+    """One address or prefix to match a flow address against.
+
+    A single address is compared as text in the kernel's spelling (RFC 5952
+    for IPv6, which is Python's compressed form), so a dump can be searched
+    for it before parsing, except for the IPv4-mapped and ISATAP forms the
+    kernel prints with a dotted tail, which are compared parsed. A prefix
+    (``10.1.1.0/24``; host bits are ignored) is compared parsed.
+    """
+
+    def __init__(self, text: str):
+        spelled = text.strip()
+        self.network = ipaddress.ip_network(spelled, strict=False)
+        single = self.network.prefixlen == self.network.max_prefixlen
+        self.address = self.network.network_address if single else None
+        self._text = self.address.compressed if single else None
+        self._parsed = not single or (self.address.version == 6 and (
+            self.address.ipv4_mapped is not None
+            or (int(self.address) >> 32) & 0xfdffffff == 0x00005efe))
+
+    def needle(self) -> Optional[bytes]:
+        """Bytes every row with this address must contain (``' ADDR,'``), if any."""
+        return None if self._parsed else b' ' + self._text.encode('ascii') + b','
+
+    def matches(self, address: Optional[str]) -> bool:
+        if address is None:
+            return False
+        if not self._parsed:
+            return address == self._text
+        try:
+            return ipaddress.ip_address(address) in self.network
+        except ValueError:
+            return False
+
+
 class FlowFilter:
     """Conditions a flow must meet, all of them (None = any).
 
-    ``host`` matches the source or destination address, however the address is
+    ``host`` matches the source or destination address, ``source`` and
+    ``destination`` only that one; each takes an address or a prefix, however
     spelled (``2001:db8:0::1`` finds rows printed as ``2001:db8::1``). ``ports``
-    is an inclusive (first, last) range matched against the source or destination
-    port; ICMP type/code pseudo-ports never match it. ``protocol`` takes a number
-    or a name (tcp, udp, ipv6-icmp...). Bad values raise ValueError.
+    is an inclusive (first, last) range matched against the source or
+    destination port; ICMP type/code pseudo-ports never match it. ``protocol``
+    takes a number or a name (tcp, udp, ipv6-icmp...). Bad values raise ValueError.
     """
 
     def __init__(self, in_ifindex: Optional[int] = None, host: Optional[str] = None,
                  ports: Optional[tuple[int, int]] = None,
-                 protocol: Union[int, str, None] = None):
+                 protocol: Union[int, str, None] = None, source: Optional[str] = None,
+                 destination: Optional[str] = None):
         self.in_ifindex = in_ifindex
         self.protocol = protocol_number(str(protocol)) if protocol is not None else None
         if ports is not None and not 0 <= ports[0] <= ports[1] <= 65535:
             raise ValueError(f'port range {ports[0]}-{ports[1]} is not within 0-65535')
         self.ports = ports
-        self._host = ipaddress.ip_address(host.strip()) if host is not None else None
-        # Addresses are compared as text in the kernel's spelling (RFC 5952 for
-        # IPv6), which is what Python's compressed form gives, except for the
-        # IPv4-mapped and ISATAP forms that the kernel prints with a dotted tail.
-        self._host_text = self._host.compressed if self._host is not None else None
-        self._compare_parsed = self._host is not None and self._host.version == 6 and (
-            self._host.ipv4_mapped is not None
-            or (int(self._host) >> 32) & 0xfdffffff == 0x00005efe)
+        self.host, self.source, self.destination = (
+            AddressMatch(text) if text is not None else None
+            for text in (host, source, destination))
 
     def line_needle(self) -> Optional[bytes]:
-        """Bytes every matching row must contain (the host as ``' ADDR,'``), if any."""
-        if self._host_text is None or self._compare_parsed:
-            return None
-        return b' ' + self._host_text.encode('ascii') + b','
+        """Bytes every matching row must contain (an address as ``' ADDR,'``), if any."""
+        for match in (self.host, self.source, self.destination):
+            if match is not None and match.needle() is not None:
+                return match.needle()
+        return None
 
     def prefilter(self, layout: FlowLayout) -> Callable[[list[bytes]], bool]:
         """A cheap test on a split row, true for every row ``matches`` would accept.
@@ -317,16 +350,6 @@ class FlowFilter:
             return True
         return check
 
-    def _is_host(self, address: Optional[str]) -> bool:
-        if address is None:
-            return False
-        if self._compare_parsed:
-            try:
-                return ipaddress.ip_address(address) == self._host
-            except ValueError:
-                return False
-        return address == self._host_text
-
     def matches(self, flow: Flow) -> bool:
         """The authoritative test; the cheap pre-tests above only skip work."""
         if self.in_ifindex is not None and flow.in_ifindex != self.in_ifindex:
@@ -339,7 +362,12 @@ class FlowFilter:
                     (flow.src_port is not None and first <= flow.src_port <= last)
                     or (flow.dst_port is not None and first <= flow.dst_port <= last)):
                 return False
-        return self._host is None or self._is_host(flow.src_addr) or self._is_host(flow.dst_addr)
+        if self.source is not None and not self.source.matches(flow.src_addr):
+            return False
+        if self.destination is not None and not self.destination.matches(flow.dst_addr):
+            return False
+        return self.host is None or self.host.matches(flow.src_addr) or \
+            self.host.matches(flow.dst_addr)
 
 
 class TopFlows(NamedTuple):

@@ -8,14 +8,13 @@ lock so it never races a commit.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from vyflow.config import Config, RunEnvironment
 from vyflow.definitions.model import Definitions
 from vyflow.errors import UnconfiguredSubsystem
 from vyflow.locking import file_lock
 from vyflow.netflow import hooks
 from vyflow.netflow.transaction import ApplyReport, apply_state
+from vyflow.records import replace
 from vyflow.scriptload import import_script
 from vyflow.store import ConfigStore
 

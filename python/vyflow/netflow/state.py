@@ -7,15 +7,14 @@ mismatch is reported as ``path: desired X, current Y``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional
-
 from vyflow.history import collector as history_collector, service as history_service
 from vyflow.history.collector import CollectorSpec
 from vyflow.history.settings import HistoryPaths
 from vyflow.netflow import dscp, hooks
 from vyflow.netflow.hooks import ABSENT, FAMILIES, TABLES
+from vyflow.records import dataclass, field
 
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
     from vyflow.netflow.kernel import Kernel
 
@@ -24,20 +23,21 @@ if TYPE_CHECKING:
 class SystemState:
     module_loaded: bool = False
     settings: dict[str, str] = field(default_factory=dict)     # managed ones only when desired
-    modprobe_conf: Optional[str] = None
+    modprobe_conf: str | None = None
     hooks: dict[str, dict] = field(default_factory=dict)        # family -> table -> ChainState
-    marks: Optional[frozenset] = None                            # DSCP marks; None: no table
-    conntrack_events: Optional[str] = None                       # None in desired: unmanaged
+    marks: dscp.Marks = None                                     # DSCP marks; None: no table
+    conntrack_events: str | None = None                       # None in desired: unmanaged
     remembered: dict = field(default_factory=dict)               # our state file (values to restore)
-    history: Optional[CollectorSpec] = None                      # issue 16: None: no collector
+    history: CollectorSpec | None = None                      # issue 16: None: no collector
 
     def family_hooks(self, family: str) -> dict:
         return {table: self.hooks.get(family, {}).get(table, ABSENT) for table in TABLES}
 
 
 def read_current(kernel: Kernel) -> SystemState:
-    """What the system holds now. In dry run no command runs: our hooks and
-    nft table are taken as absent."""
+    """What the system holds now, read-only, so a dry run plans exactly what a
+    commit would do. A sandbox root has no firewall of its own: there our
+    hooks and nft table are taken as absent."""
     loaded = kernel.module_loaded()
     state = SystemState(module_loaded=loaded,
                         settings=kernel.read_settings() if loaded else {},
@@ -45,9 +45,10 @@ def read_current(kernel: Kernel) -> SystemState:
                         conntrack_events=kernel.read_conntrack_events(),
                         remembered=kernel.read_state_file(),
                         history=history_service.read_current(kernel, HistoryPaths(kernel.paths)))
-    if not kernel.dry_run:
+    if kernel.reads_system:
         state.hooks = {family: hooks.read_family(kernel, family) for family in FAMILIES}
-        state.marks = dscp.parse_listing(kernel.nft_list_table(dscp.TABLE_FAMILY, dscp.TABLE))
+        state.marks = dscp.parse_listing(kernel.nft_list_table(dscp.TABLE_FAMILY, dscp.TABLE,
+                                                                 numeric=True))
     return state
 
 
@@ -69,7 +70,9 @@ def mismatches(desired: SystemState, current: SystemState) -> list[str]:
             if want[table] != have[table]:
                 problems.append(f'hooks.{family}.{table}: desired {want[table].describe()}, '
                                 f'current {have[table].describe()}')
-    differ('nft table inet vyflow_export', desired.marks, current.marks)
+    if desired.marks != current.marks:
+        problems.append(f'nft table inet vyflow_export: desired {dscp.describe(desired.marks)}, '
+                        f'current {dscp.describe(current.marks)}')
     if desired.conntrack_events is not None:
         differ('net.netfilter.nf_conntrack_events', desired.conntrack_events,
                current.conntrack_events)

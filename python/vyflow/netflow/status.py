@@ -1,58 +1,49 @@
 """``show flow-accounting``: what the module is doing and what to do about it.
 
 Builds one JSON-ready dict (stable snake_case keys) from the parsed stat file,
-the running config and the previous reading of the collector counters, and
+the running config and the collectors' recent counts (``health``), and
 renders it for people. A collector is *refusing* when its connection-refused
-counter (ICMP port unreachable from the collector) rose since the last look,
-*dropping* when its send buffer overflowed, *unconnected* while the module
-keeps retrying the connection; hints say what to change.
+counter (ICMP port unreachable from the collector) rose in the health window,
+*dropping* when its send buffer overflowed in it, *unconnected* while the
+module keeps retrying the connection; hints say what to change.
 """
 
 from __future__ import annotations
 
 from typing import Optional
 
+from vyflow.netflow.health import Recent
 from vyflow.netflow.model import FlowConfig
 from vyflow.netflow.procstat import SocketStat, StatSnapshot
-from vyflow.netflow.units import human_bytes, human_count
+from vyflow.netflow.units import human_bytes, human_count, plural
 
 PROTOCOL_NAMES = {5: 'NetFlow v5', 9: 'NetFlow v9', 10: 'IPFIX'}
 HASH_METRIC_HINT = 2.0
 
 
-def _rising(now: Optional[int], before: Optional[dict], key: str) -> bool:
-    """A counter rose since the last look (with no earlier look: since load)."""
-    return (now or 0) > (before or {}).get(key, 0)
-
-
-def collector_state(socket: SocketStat, previous: Optional[dict]) -> str:
+def collector_state(socket: SocketStat, recent: Optional[Recent]) -> str:
     if not socket.connected:
         return 'unconnected'
-    if _rising(socket.cberr, previous, 'refused'):
+    if recent is not None and recent.refused:
         return 'refusing'
-    if _rising(socket.sndbuf_reached, previous, 'sndbuf_reached'):
+    if recent is not None and recent.sndbuf_reached:
         return 'dropping'
     return 'connected'
 
 
-def collectors(stat: StatSnapshot, previous: dict) -> list[dict]:
+def collectors(stat: StatSnapshot, recent: dict[str, Recent]) -> list[dict]:
     rows = []
     for socket in stat.sockets:
+        counts = recent.get(socket.address)
         rows.append({
             'address': socket.host, 'port': socket.port, 'bind': socket.bind,
-            'device': socket.ifname, 'state': collector_state(socket, previous.get(socket.address)),
+            'device': socket.ifname, 'state': collector_state(socket, counts),
             'attempts': socket.attempts, 'sndbuf': socket.sndbuf, 'filled': socket.filled,
             'peak': socket.peak, 'sndbuf_reached': socket.sndbuf_reached,
             'connect_errors': socket.connect_errors, 'refused': socket.cberr,
-            'other_errors': socket.other_errors})
+            'other_errors': socket.other_errors,
+            'recent': counts.to_dict() if counts is not None else None})
     return rows
-
-
-def sample(stat: StatSnapshot) -> dict:
-    """What to remember for the next look (refusals and overflows rising?)."""
-    return {socket.address: {'refused': socket.cberr or 0,
-                             'sndbuf_reached': socket.sndbuf_reached or 0}
-            for socket in stat.sockets if socket.connected}
 
 
 def _interfaces(config: Optional[FlowConfig], links: dict[str, str]) -> list[dict]:
@@ -63,16 +54,23 @@ def _interfaces(config: Optional[FlowConfig], links: dict[str, str]) -> list[dic
             for name in config.interfaces]
 
 
+def _period(collector: dict) -> str:
+    recent = collector['recent']
+    if recent['observed_seconds'] is None:
+        return 'since the module was loaded'
+    return f'in the last {plural(recent["window_seconds"] // 60, "minute")}'
+
+
 def hints(data: dict) -> list[str]:
     out = []
     for collector in data['collectors']:
         where = f'{collector["address"]}:{collector["port"]}'
         if collector['state'] == 'refusing':
-            out.append(f'Collector {where} refuses the export packets: is a collector '
-                       'listening on that address and port?')
+            out.append(f'Collector {where} refused export packets {_period(collector)}: is a '
+                       'collector listening on that address and port?')
         elif collector['state'] == 'dropping':
-            out.append(f'Export to {where} overflows the socket buffer: raise '
-                       '"system flow-accounting buffer-size"')
+            out.append(f'Export to {where} overflowed the socket buffer {_period(collector)}: '
+                       'raise "system flow-accounting buffer-size"')
         elif collector['state'] == 'unconnected':
             out.append(f'Collector {where} is unreachable (no route, or the source address or '
                        'interface is missing)')
@@ -97,10 +95,11 @@ def hints(data: dict) -> list[str]:
     return out
 
 
-def build(stat: StatSnapshot, config: Optional[FlowConfig], previous: dict,
+def build(stat: StatSnapshot, config: Optional[FlowConfig], recent: dict[str, Recent],
           conntrack_events: Optional[str], links: dict[str, str]) -> dict:
-    """The whole status as JSON-ready data; ``links`` maps the configured
-    interfaces to their operational state (links.link_states)."""
+    """The whole status as JSON-ready data; ``recent`` is health.observe's
+    answer, ``links`` maps the configured interfaces to their operational
+    state (links.link_states)."""
     flows, total, rate, export = stat.flows, stat.total, stat.rate, stat.export
     data = {
         'module': {'loaded': True, 'version': stat.version, 'features': sorted(stat.features)},
@@ -138,7 +137,7 @@ def build(stat: StatSnapshot, config: Optional[FlowConfig], previous: dict,
             'mib': export.mb, 'flows': export.flows, 'error_packets': export.error_packets,
             'lost': {'packets': export.lost_packets, 'kib': export.lost_kb,
                      'flows': export.lost_flows}},
-        'collectors': collectors(stat, previous),
+        'collectors': collectors(stat, recent),
         'interfaces': _interfaces(config, links),
     }
     data['hints'] = hints(data)
@@ -147,6 +146,17 @@ def build(stat: StatSnapshot, config: Optional[FlowConfig], previous: dict,
 
 def _rate(rates: dict) -> str:
     return f'{human_count(rates["bits_per_second"])}bit/s, {human_count(rates["packets_per_second"])} pkt/s'
+
+
+def _collector_counts(collector: dict) -> str:
+    recent = collector['recent']
+    if recent is None:
+        return plural(collector['attempts'] or 0, 'connection attempt')
+    counts = (f'refused {recent["refused"]}, buffer full {recent["sndbuf_reached"]} '
+              f'{_period(collector)}')
+    if recent['observed_seconds'] is None:
+        return counts
+    return f'{counts} ({collector["refused"]} and {collector["sndbuf_reached"]} since loaded)'
 
 
 def render(data: dict) -> str:
@@ -185,9 +195,8 @@ def render(data: dict) -> str:
                      f' lost {export["lost"]["flows"]} flows ({export["lost"]["packets"]} packets)')
     lines.append('Collectors:' if data['collectors'] else 'Collectors:   none (local accounting)')
     for collector in data['collectors']:
-        detail = (f'{collector["attempts"]} attempts' if collector['state'] == 'unconnected' else
-                  f'refused {collector["refused"]}, buffer full {collector["sndbuf_reached"]}')
-        lines.append(f'  {collector["address"]}:{collector["port"]:<6} {collector["state"]:<12} {detail}')
+        lines.append(f'  {collector["address"]}:{collector["port"]:<6} {collector["state"]:<12} '
+                     f'{_collector_counts(collector)}')
     if data['interfaces']:
         lines.append('Interfaces:   ' + ', '.join(
             f'{i["name"]} ({"+".join(i["directions"])}, {i["state"]})' for i in data['interfaces']))

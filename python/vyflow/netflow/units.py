@@ -75,6 +75,11 @@ def human_count(count: int) -> str:
     return f'{scaled:.1f}{unit}'
 
 
+def plural(count: int, noun: str, nouns: str = '') -> str:
+    """``1 minute``, ``2 minutes``, ``0 minutes`` (``nouns`` for irregular plurals)."""
+    return f'{count} {noun if count == 1 else nouns or noun + "s"}'
+
+
 def protocol_name(number: int) -> str:
     """The usual name of an IP protocol number, or the number itself as text."""
     return _PROTOCOL_NAMES.get(number, str(number))

@@ -15,7 +15,6 @@ keeping ``import vyflow.validators`` cheap for commands that validate nothing.
 from __future__ import annotations
 
 import functools
-from typing import Optional
 
 from vyflow.validators._common import Check, ValidatorDefinitionError
 
@@ -45,8 +44,16 @@ def validator_names() -> list[str]:
     return sorted(_MODULES)
 
 
+def _split(text: str) -> list[str]:
+    """Shell-style words; shlex (slow to import) only when quoting is used."""
+    if any(char in text for char in '"\'\\'):
+        import shlex
+        return shlex.split(text)
+    return text.split()
+
+
 @functools.lru_cache(maxsize=None)
-def compile_validator(name: str, argument: Optional[str] = None) -> Check:
+def compile_validator(name: str, argument: str | None = None) -> Check:
     """Compile ``<validator name=NAME argument=ARGUMENT/>`` into a check.
 
     Like VyOS, ``name`` may carry arguments itself (``"numeric --range 1-10"``);
@@ -54,11 +61,10 @@ def compile_validator(name: str, argument: Optional[str] = None) -> Check:
     Raises ValidatorDefinitionError for an unknown name or bad arguments.
     """
     import importlib
-    import shlex
 
     spec = name if argument is None else f'{name} {argument}'
     try:
-        words = shlex.split(name) + (shlex.split(argument) if argument is not None else [])
+        words = _split(name) + (_split(argument) if argument is not None else [])
     except ValueError as exc:
         raise ValidatorDefinitionError(f'validator {spec!r}: {exc}') from None
     if not words:

@@ -8,9 +8,9 @@ so they are never echoed raw.
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
-Check = Callable[[str], Optional[str]]
+Check = Callable[[str], str | None]
 """A compiled validator: ``None`` when the value is valid, else a one-line reason."""
 
 _SHOWN_CHARS = 64

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Callable, Optional, Union
+from collections.abc import Callable
 
 from vyflow.validators._common import Check, no_arguments, quote
 
-IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # The longest sensible value: a full IPv6 address with embedded IPv4, plus /128.
 # Checked first so ipaddress's messages (which quote the input) stay short.
@@ -45,7 +45,7 @@ class _Invalid(Exception):
     """Internal: carries the part of a reason after the value."""
 
 
-def _parse(value: str, families: tuple[int, ...]) -> tuple[IPAddress, Optional[int]]:
+def _parse(value: str, families: tuple[int, ...]) -> tuple[IPAddress, int | None]:
     """Split and parse ``ADDRESS[/LEN]``; raise _Invalid with the detail."""
     if not value:
         raise _Invalid('the value is empty')
@@ -76,17 +76,17 @@ def _parse(value: str, families: tuple[int, ...]) -> tuple[IPAddress, Optional[i
     return address, length
 
 
-def _network(address: IPAddress, length: int) -> Union[ipaddress.IPv4Network,
-                                                       ipaddress.IPv6Network]:
+def _network(address: IPAddress,
+             length: int) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     return ipaddress.ip_network(f'{address}/{length}', strict=False)
 
 
-def _single(address: IPAddress, length: Optional[int]) -> None:
+def _single(address: IPAddress, length: int | None) -> None:
     if length is not None:
         raise _Invalid('a prefix length is not allowed here')
 
 
-def _host(address: IPAddress, length: Optional[int]) -> None:
+def _host(address: IPAddress, length: int | None) -> None:
     if length is None:
         raise _Invalid('the prefix length is missing')
     if length < address.max_prefixlen - 1:
@@ -95,7 +95,7 @@ def _host(address: IPAddress, length: Optional[int]) -> None:
             raise _Invalid(f'it is the network address of {network}, not a host in it')
 
 
-def _prefix(address: IPAddress, length: Optional[int]) -> None:
+def _prefix(address: IPAddress, length: int | None) -> None:
     if length is None:
         raise _Invalid('the prefix length is missing')
     network = _network(address, length)
@@ -118,7 +118,7 @@ def _factory(families: tuple[int, ...], kind: str) -> Callable[[list[str]], Chec
     def compile_address(args: list[str]) -> Check:
         no_arguments(args)
 
-        def check(value: str) -> Optional[str]:
+        def check(value: str) -> str | None:
             try:
                 rule(*_parse(value, families))
             except _Invalid as exc:

@@ -19,7 +19,6 @@ sub-interface names (``eth0.10``) are excluded too.
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from vyflow.validators._common import Check, no_arguments, quote
 
@@ -37,7 +36,7 @@ _VRF = ('a VRF name (1-15 characters from A-Z a-z 0-9 _ -, starting with a lette
         'not lo or an interface name)')
 
 
-def _shape_problem(value: str, chars: frozenset[str], first: str) -> Optional[str]:
+def _shape_problem(value: str, chars: frozenset[str], first: str) -> str | None:
     """Check characters first: they matter most when the value is hostile."""
     if not value:
         return 'it is empty'
@@ -53,7 +52,7 @@ def compile_interface_name(args: list[str]) -> Check:
     """A Linux interface name that is safe to embed in module/iptables strings."""
     no_arguments(args)
 
-    def check(value: str) -> Optional[str]:
+    def check(value: str) -> str | None:
         if len(value) <= _MAX_LENGTH and _INTERFACE_RE.fullmatch(value):
             return None
         problem = _shape_problem(value, _INTERFACE_CHARS, 'a letter or digit')
@@ -66,7 +65,7 @@ def compile_vrf_name(args: list[str]) -> Check:
     """A VRF name that cannot be confused with a real interface."""
     no_arguments(args)
 
-    def check(value: str) -> Optional[str]:
+    def check(value: str) -> str | None:
         if not (len(value) <= _MAX_LENGTH and _VRF_RE.fullmatch(value)):
             problem = _shape_problem(value, _VRF_CHARS, 'a letter')
         elif value == 'lo':

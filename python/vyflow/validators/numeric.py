@@ -25,7 +25,6 @@ a field that did not ask for negatives never gets one.
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from vyflow.validators._common import Check, ValidatorDefinitionError, quote
 
@@ -38,7 +37,7 @@ _LEADING_ZERO_RE = re.compile(r'-?0[0-9]+')
 # Python refuses to convert strings of more than ~4300 digits.
 _MAX_LENGTH = 100
 
-Range = tuple[int, Optional[int]]  # inclusive bounds; None means no upper bound
+Range = tuple[int, int | None]  # inclusive bounds; None means no upper bound
 
 
 def _parse_range(text: str) -> Range:
@@ -57,7 +56,7 @@ def _describe(ranges: list[Range]) -> str:
                      for low, high in ranges)
 
 
-def _containing(number: int, ranges: list[Range]) -> Optional[Range]:
+def _containing(number: int, ranges: list[Range]) -> Range | None:
     for low, high in ranges:
         if low <= number and (high is None or number <= high):
             return low, high
@@ -67,7 +66,7 @@ def _containing(number: int, ranges: list[Range]) -> Optional[Range]:
 def compile_numeric(args: list[str]) -> Check:
     """Parse the options once and return the check for them."""
     ranges: list[Range] = []
-    floor: Optional[int] = None
+    floor: int | None = None
     allow_range = False
     words = iter(args)
     for word in words:
@@ -103,7 +102,7 @@ def _make_check(ranges: list[Range], allow_range: bool) -> Check:
     allowed = _describe(ranges)
     shape = 'a decimal integer or range N-M' if allow_range else 'a decimal integer'
 
-    def check(value: str) -> Optional[str]:
+    def check(value: str) -> str | None:
         if len(value) > _MAX_LENGTH:
             return f'{quote(value)} is too long for {shape}; allowed: {allowed}'
         if _INT_RE.fullmatch(value) and value != '-0':

@@ -12,7 +12,6 @@ consumer, and a name would resolve differently (or not at all) elsewhere.
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from vyflow.validators._common import Check, no_arguments, quote
 
@@ -22,7 +21,7 @@ _PORT = 'a port number 1-65535'
 _PORT_RANGE = 'a port 1-65535 or a range A-B of such ports with A <= B'
 
 
-def _port_problem(text: str) -> Optional[str]:
+def _port_problem(text: str) -> str | None:
     """Why ``text`` is not a port (None when it is one)."""
     if not text:
         return 'a number is missing'
@@ -41,7 +40,7 @@ def compile_port(args: list[str]) -> Check:
     """A single port."""
     no_arguments(args)
 
-    def check(value: str) -> Optional[str]:
+    def check(value: str) -> str | None:
         problem = _port_problem(value)
         return None if problem is None else f'{quote(value)} is not {_PORT}: {problem}'
 
@@ -52,7 +51,7 @@ def compile_port_range(args: list[str]) -> Check:
     """A single port or an ascending range of ports."""
     no_arguments(args)
 
-    def check(value: str) -> Optional[str]:
+    def check(value: str) -> str | None:
         start, dash, end = value.partition('-')
         problem = _port_problem(start) or (_port_problem(end) if dash else None)
         if problem is None and dash and int(start) > int(end):

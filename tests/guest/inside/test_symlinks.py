@@ -20,7 +20,7 @@ NOBODY = 65534
 NF = 'set system flow-accounting netflow'
 OWN_FILES = {
     '/run/vyflow': ['working.boot', 'session.lock', 'commit.lock', 'commit-confirm.json',
-                    'collector-samples.json'],
+                    'collector-history.json'],
     '/var/lib/vyflow': ['running.boot', 'netflow-state.json'],
     '/var/lib/vyflow/archive': ['rev-00000001.json.gz'],
     '/var/log/vyflow': ['vyflow.log'],

@@ -1,4 +1,9 @@
-"""``commit [comment TEXT]`` and ``commit-confirm [MINUTES] [comment TEXT]``."""
+"""``commit [comment TEXT]`` and ``commit-confirm [MINUTES] [comment TEXT]``.
+
+While a commit-confirm is pending, ``commit`` confirms it (as Junos's
+``commit`` does): with changes, the new config replaces the unconfirmed one
+and nothing is reverted; with none, the unconfirmed config is kept.
+"""
 
 from __future__ import annotations
 
@@ -34,19 +39,7 @@ def parse_arguments(verb: str, args: list[str]) -> tuple[float, str]:
 
 def run(context: Context, verb: str, args: list[str]) -> int:
     seconds, comment = parse_arguments(verb, args)
-    engine = context.engine()
-    if verb == 'commit':
-        engine.commit(comment=comment)
-        return 0
-    from vyflow.commit import confirm
-    previous = context.session.store.running_text() or ''
-
-    def arm() -> None:
-        pending = confirm.arm(context.paths, seconds, previous, context.dry_run)
-        minutes = seconds / 60
-        shown = f'{minutes:g} minutes' if seconds >= 60 else f'{seconds:g} seconds'
-        context.say(f'Initialized commit-confirm; {shown} to confirm before the configuration '
-                    f'is reverted (timer pid {pending.timer_pid}). Run "confirm" to keep it.')
-
-    engine.commit(via='commit-confirm', comment=comment, after_success=arm)
+    confirm_seconds = seconds if verb == 'commit-confirm' else None
+    context.engine().commit(comment=comment, confirm_seconds=confirm_seconds,
+                            via='commit-confirm' if confirm_seconds else 'cli')
     return 0

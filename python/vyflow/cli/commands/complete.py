@@ -16,7 +16,7 @@ from vyflow.paths import Paths
 
 GLOBAL_OPTIONS = ('--root', '--dry-run', '--help')
 # Commands whose argument is a file name.
-FILE_COMMANDS = ('save', 'load', 'merge')
+FILE_COMMANDS = ('save', 'load', 'merge', 'batch')
 
 
 def _split_globals(words: list[str]) -> tuple[str | None, list[str], bool]:
@@ -37,7 +37,7 @@ def _split_globals(words: list[str]) -> tuple[str | None, list[str], bool]:
 
 def candidates(context: Context, words: list[str], partial: str) -> list[str]:
     """Completions for ``partial`` after the complete ``words`` (command first)."""
-    from vyflow.cli.main import COMMANDS
+    from vyflow.cli.dispatch import COMMANDS
     if not words:
         if partial.startswith('--root='):
             return ['@dirs']
@@ -66,6 +66,8 @@ def candidates(context: Context, words: list[str], partial: str) -> list[str]:
         return []
     words_out: list[str] = []
     for choice in found:
+        if choice.word == '|':      # a shell pipe: quoted by hand ('|') in bash
+            continue
         if choice.word.startswith(partial) and choice.word not in words_out:
             words_out.append(choice.word)
     return words_out

@@ -1,13 +1,13 @@
-"""``set PATH [VALUE]`` and ``delete PATH [VALUE]`` on the working config."""
+"""The edit commands on the working config: ``set PATH [VALUE]``,
+``delete PATH [VALUE]``, ``copy|rename PATH TAG VALUE to TAG NEW-VALUE`` and
+``comment PATH TEXT`` (``""`` removes the comment)."""
 
 from __future__ import annotations
 
 from vyflow.cli.context import Context
+from vyflow.editor import check_usage
 
 
 def run(context: Context, verb: str, args: list[str]) -> int:
-    if not args:
-        context.warn(f'usage: vyflow {verb} PATH [VALUE]')
-        return 2
-    session = context.session
-    return context.edit(verb, lambda: session.set(args) if verb == 'set' else session.delete(args))
+    check_usage(verb, args)   # a malformed line is a usage error (exit 2), not "Set failed"
+    return context.edit(verb, lambda: context.session.edit(verb, args))

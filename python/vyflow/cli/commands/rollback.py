@@ -1,9 +1,13 @@
-"""``rollback N``: make archive revision N the running config again (no reboot)."""
+"""``rollback N``: make archive revision N the running config again (no reboot).
+
+The revision itself is committed (not written to the shared working config
+first), so edits another session makes meanwhile are never swept into it.
+"""
 
 from __future__ import annotations
 
 from vyflow.cli.context import Context
-from vyflow.errors import RevisionError, UncommittedChangesError
+from vyflow.errors import DamagedFileError, RevisionError, UncommittedChangesError
 from vyflow.text import decimal
 
 
@@ -14,12 +18,21 @@ def run(context: Context, verb: str, args: list[str]) -> int:
                             '"show system commit", in digits 0-9)')
     from vyflow.commit.archive import Archive
     from vyflow.configtree import parse_config
+    from vyflow.errors import ConfigParseError
     revision = Archive(context.paths.archive_dir).get(number)
-    if context.session.store.has_changes():
+    store = context.session.store
+    try:
+        modified = store.has_changes()
+    except DamagedFileError:
+        modified = context.paths.working_config.exists()
+    if modified:
         raise UncommittedChangesError('Cannot rollback: configuration modified. Commit or '
                                       'discard the changes first.')
-    target = parse_config(revision.config, f'revision {number}')
-    store = context.session.store
-    store.write_working(target.tree, store.foreign_versions(target.versions))
-    context.engine().commit(via='rollback', comment=f'rollback to revision {number}')
+    try:
+        target = parse_config(revision.config, f'revision {number}')
+    except ConfigParseError as exc:
+        raise DamagedFileError(f'revision {number}', str(exc),
+                               'roll back to another revision') from None
+    context.engine().commit(target.tree, via='rollback', comment=f'rollback to revision {number}',
+                            versions=target.versions or {})
     return 0

@@ -10,12 +10,9 @@ runs as a subprocess with an argument list. ``--json`` anywhere selects raw
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
-
 from vyflow.cli.context import Context
-from vyflow.errors import IncorrectValue
-from vyflow.paths import read_compiled
+from vyflow.errors import IncorrectValue, VyflowError
+from vyflow.records import dataclass
 
 
 @dataclass
@@ -26,7 +23,8 @@ class OpCommand:
 
 
 def load_op_tree(context: Context) -> dict:
-    return read_compiled(context.resources.op_definitions)['tree']
+    from vyflow.definitions.cache import load_compiled
+    return load_compiled(context.resources.op_definitions)['tree']
 
 
 def _options(entry: dict, words: list[str]) -> list[str]:
@@ -45,7 +43,7 @@ def _options(entry: dict, words: list[str]) -> list[str]:
     return list(words)
 
 
-def resolve(tree: dict, words: list[str]) -> Optional[OpCommand]:
+def resolve(tree: dict, words: list[str]) -> OpCommand | None:
     """The command for typed words, or None if they name no command."""
     entry, index = tree, 0
     command = None
@@ -89,8 +87,22 @@ def expand(command: OpCommand, context: Context) -> list[str]:
 
 
 def execute(context: Context, words: list[str]) -> int:
+    """Run an operational command; with ``--json`` even its error is JSON
+    (an ``{"error": …}`` object on stdout, and the error's exit code)."""
     raw = '--json' in words
     words = [w for w in words if w != '--json']
+    if not raw:
+        return _execute(context, words, raw)
+    try:
+        return _execute(context, words, raw)
+    except VyflowError as exc:
+        from vyflow.opmode import error_object
+        import json
+        context.say(json.dumps(error_object(exc), indent=2))
+        return exc.exit_code
+
+
+def _execute(context: Context, words: list[str], raw: bool) -> int:
     tree = load_op_tree(context)
     command = resolve(tree, words)
     if command is None:

@@ -43,10 +43,11 @@ class Vyflow:
             raise AssertionError('vyflow %s failed: %r' % (' '.join(words), result))
         return result
 
-    def configure(self, *lines, commit=True, check=True, env=None):
-        """One configure session: the lines, then commit (unless told not to)."""
+    def configure(self, *lines, commit=True, check=True, env=None, options=()):
+        """One configure session: the lines, then commit (unless told not to).
+        ``options``: global options such as ``--dry-run``."""
         script = ['configure'] + list(lines) + (['commit'] if commit else []) + ['exit discard']
-        return self.run(stdin='\n'.join(script) + '\n', check=check, env=env)
+        return self.run(*options, stdin='\n'.join(script) + '\n', check=check, env=env)
 
     def show_json(self, *words):
         return json.loads(self.run('show', *words, '--json').out)
