@@ -100,6 +100,9 @@ install: $(BUILD)/definitions.json
 	sed -e 's|/usr/bin/vyflow|$(BINDIR)/vyflow|' data/vyflow-boot.service \
 	    > $(DESTDIR)$(SYSTEMDUNITDIR)/vyflow-boot.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vyflow-boot.service
+	sed -e 's|@PYTHON@|$(PYTHON)|' -e 's|@PYLIBDIR@|$(PYLIBDIR)|' data/vyflow-https.service \
+	    > $(DESTDIR)$(SYSTEMDUNITDIR)/vyflow-https.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/vyflow-https.service
 	install -m 0644 data/vyflow-history.service $(DESTDIR)$(SYSTEMDUNITDIR)/vyflow-history.service
 
 # ---- Debian package ---------------------------------------------------------

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from vyflow.definitions.masking import MASK
+
 ALPHA = ['set', 'service', 'alpha']
 
 # (value, as configure-mode show prints it); VyOS quotes only the empty value
@@ -77,16 +79,16 @@ def test_show_configuration_masks_secrets_in_every_form(cli):
     assert cli('show', 'configuration').stdout.strip() == 'The running configuration is empty.'
     cli('commit')
     text = cli('show', 'configuration').stdout
-    assert '        password "****"\n' in text and 'hunter2' not in text
+    assert f'        password "{MASK}"\n' in text and 'hunter2' not in text
     assert '        names "two words"\n' in text and '        port 8080\n' in text
     assert '        /* on call */\n        user bob {\n' in text
     commands = cli('run', 'show', 'configuration', 'commands').stdout   # as from configure
-    assert "set service alpha password '****'\n" in commands and 'hunter2' not in commands
+    assert f"set service alpha password '{MASK}'\n" in commands and 'hunter2' not in commands
     assert "set service alpha port '8080'\n" in commands
     one_line = cli('show', 'configuration', 'json').stdout
     assert one_line.count('\n') == 1 and 'hunter2' not in one_line
     data = json.loads(one_line)
-    assert data['service']['alpha']['password'] == '****'
+    assert data['service']['alpha']['password'] == MASK
     assert data['service']['alpha']['names'] == ['two words', "it's"]
     assert data['service']['alpha']['disable'] == {}
     assert data['service']['beta'] == {'5': {'size': '10'}}
@@ -103,7 +105,7 @@ def test_foreign_sections_are_masked_by_the_vyos_name_rule(cli):
     cli('load', whole.name)
     cli('commit')
     commands = cli('show', 'configuration', 'commands').stdout
-    assert "set interfaces wireguard wg0 private-key '****'\n" in commands
+    assert f"set interfaces wireguard wg0 private-key '{MASK}'\n" in commands
     assert "set interfaces wireguard wg0 port '51820'\n" in commands
     assert 'c2VjcmV0' not in cli('show', 'configuration').stdout
 

@@ -62,6 +62,8 @@ def rows(entry: dict, path: list[str]) -> list[str]:
             continue
         words = path + [name]
         default = child.get('default')
+        if isinstance(default, list):  # a multi leaf's defaults
+            default = ' '.join(default)
         out.append('| ' + ' | '.join([
             code(' '.join(words + ([tag_word(child)] if child['kind'] == 'tag' else []))),
             value_cell(child),

@@ -92,6 +92,11 @@ class CommitInProgressError(VyflowError):
     exit_code = 3
 
 
+class RunningChangedError(CommitInProgressError):
+    """Another commit changed the running config while a change built on it was
+    being prepared: prepare it again on the new running config."""
+
+
 class UncommittedChangesError(VyflowError):
     """The working config has changes: commit or discard them first."""
 

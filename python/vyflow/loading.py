@@ -36,6 +36,7 @@ class LoadedConfig:
     tree: ConfigNode
     notices: list[str] = field(default_factory=list)
     versions: dict[str, int] = field(default_factory=dict)  # the (migrated) footer's
+    foreign: list[str] = field(default_factory=list)        # sections not managed here
 
 
 def foreign_notice(sections: list[str]) -> str:
@@ -43,7 +44,7 @@ def foreign_notice(sections: list[str]) -> str:
             f'but neither validated nor applied: {", ".join(shown(s) for s in sorted(sections))}')
 
 
-def _migration_notices(path: Path, migration: Migration, footer: bool) -> list[str]:
+def _migration_notices(path: Path | str, migration: Migration, footer: bool) -> list[str]:
     """A header naming the versions crossed, then what each step changed."""
     spans: dict[str, list[int]] = {}
     for report in migration.reports:
@@ -59,7 +60,7 @@ def _migration_notices(path: Path, migration: Migration, footer: bool) -> list[s
     return [f"Migrated '{path}' ({crossed}):"] + [f'  {text}' for text in migration.messages]
 
 
-def _refuse_bare_sections(tree: ConfigNode, definitions: Definitions, path: Path) -> None:
+def _refuse_bare_sections(tree: ConfigNode, definitions: Definitions, path: Path | str) -> None:
     """A section this system does not know that holds nothing ("router1",
     the whole of /etc/hostname) means the file is not a config file."""
     for name, section in tree.children.items():
@@ -87,16 +88,7 @@ def read_config(path: Path, definitions: Definitions, rewrite: bool = True,
         text = decode_config(original)  # a leading byte-order mark is only that
     except ValueError as exc:
         raise ConfigParseError(str(exc), 1, 1, str(path)) from None
-    parsed = parse_config(text, str(path), sections_only=True)
-    _refuse_bare_sections(parsed.tree, definitions, path)
-    migration = migrate_config(parsed, definitions.component_versions,
-                               Resources.locate().migration_dir, str(path))
-    report = validate_tree(parsed.tree, definitions, str(path))
-    if report.problems:
-        raise ConfigError(f'{path} cannot be loaded:\n' + '\n'.join(report.problems))
-    loaded = LoadedConfig(parsed.tree,
-                          _migration_notices(path, migration, parsed.footer is not None),
-                          dict(migration.versions))
+    parsed, migration, loaded = _load(text, str(path), definitions)
     if migration.changed and not rewrite:
         loaded.notices.append(f"'{path}' itself was left as it was (it still holds "
                               'whatever the migration removed)')
@@ -108,6 +100,32 @@ def read_config(path: Path, definitions: Definitions, rewrite: bool = True,
             loaded.notices.append(f'Warning: {exc}')
         else:
             loaded.notices.append(f"The original file is kept as '{backup}'")
-    if report.foreign_sections:
-        loaded.notices.append(foreign_notice(report.foreign_sections))
+    _notice_foreign(loaded)
     return loaded
+
+
+def read_config_text(text: str, source: str, definitions: Definitions) -> LoadedConfig:
+    """The same checks for config text that comes with a request (the API's
+    ``merge`` of a ``string``)."""
+    loaded = _load(text, source, definitions)[2]
+    _notice_foreign(loaded)
+    return loaded
+
+
+def _load(text: str, source: str, definitions: Definitions) -> tuple:
+    parsed = parse_config(text, source, sections_only=True)
+    _refuse_bare_sections(parsed.tree, definitions, source)
+    migration = migrate_config(parsed, definitions.component_versions,
+                               Resources.locate().migration_dir, source)
+    report = validate_tree(parsed.tree, definitions, source)
+    if report.problems:
+        raise ConfigError(f'{source} cannot be loaded:\n' + '\n'.join(report.problems))
+    loaded = LoadedConfig(parsed.tree,
+                          _migration_notices(source, migration, parsed.footer is not None),
+                          dict(migration.versions), report.foreign_sections)
+    return parsed, migration, loaded
+
+
+def _notice_foreign(loaded: LoadedConfig) -> None:
+    if loaded.foreign:
+        loaded.notices.append(foreign_notice(loaded.foreign))

@@ -96,4 +96,7 @@ def _check_leaf(node: ConfigNode, definition: Definition, shown: str, where: str
     for value in node.values:
         problem = definition.check_value(value)
         if problem:
+            if definition.secret:  # never echo a key, even a wrong one
+                from vyflow.definitions.masking import MASK
+                value = MASK
             problems.append(f'{where}Invalid value {quoted(value)} for {shown}: {problem}')

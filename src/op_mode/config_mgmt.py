@@ -5,7 +5,8 @@
 ``show configuration`` is what operators copy a router's config with, so its
 forms are VyOS's: the config as configure-mode ``show`` prints it, ``set``
 commands (a valid ``vyflow batch``), and the JSON that ``load --json`` reads.
-Secret values are masked in all of them (vyflow.definitions.masking).
+Revisions hold the real configuration; secret values (API keys, private keys)
+are masked in every form shown (vyflow.definitions.masking).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from vyflow.config import Config, RunEnvironment
 from vyflow.configtree import ConfigNode, parse_config
 from vyflow.configtree.diff import format_compare
 from vyflow.configtree.render import render_display, set_commands
-from vyflow.definitions.masking import mask_secrets
+from vyflow.definitions.masking import mask_config_text, mask_secrets, redact, secret_values
 from vyflow.definitions.model import Definitions
 from vyflow.errors import DataUnavailable, VyflowError
 from vyflow.text import shown
@@ -79,6 +80,10 @@ def _archive(environment: RunEnvironment) -> Archive:
     return Archive(environment.paths.archive_dir)
 
 
+def _definitions(environment: RunEnvironment) -> Definitions:
+    return Definitions.load(environment.resources.definitions)
+
+
 def show_commit(environment: RunEnvironment, raw: bool):
     """The revisions, newest (0, the running config) first."""
     revisions = _archive(environment).list()
@@ -108,7 +113,11 @@ def show_commit_diff(environment: RunEnvironment, raw: bool, rev: int):
         raise DataUnavailable(f'Revision {rev} is the oldest kept; there is nothing to compare '
                               'it with')
     old = archive.get(rev + 1)
-    text = format_compare(parse_config(old.config).tree, parse_config(new.config).tree)
+    old_tree, new_tree = parse_config(old.config).tree, parse_config(new.config).tree
+    definitions = _definitions(environment)
+    # diff the real trees (a changed key still shows as changed), then hide the values
+    text = redact(format_compare(old_tree, new_tree),
+                  secret_values(old_tree, definitions) | secret_values(new_tree, definitions))
     if raw:
         return {'revision': rev, 'diff': text}
     return text or f'Revision {rev} made no changes compared with revision {rev + 1}.'
@@ -117,6 +126,7 @@ def show_commit_diff(environment: RunEnvironment, raw: bool, rev: int):
 def show_commit_file(environment: RunEnvironment, raw: bool, rev: int):
     """The configuration text of revision ``rev``."""
     revision = _archive(environment).get(rev)
+    config = mask_config_text(revision.config, _definitions(environment))
     if raw:
-        return dict(revision=rev, config=revision.config, **revision.summary())
-    return revision.config.rstrip('\n')
+        return dict(revision=rev, config=config, **revision.summary())
+    return config.rstrip('\n')

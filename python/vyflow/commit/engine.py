@@ -42,13 +42,14 @@ from vyflow.config import Config, RunEnvironment
 from vyflow.configtree import ConfigNode, parse_config
 from vyflow.definitions.model import Definitions
 from vyflow.errors import (ConfigParseError, ConfirmExpiredError, DamagedFileError,
-                           VyflowError)
+                           RunningChangedError, VyflowError)
 from vyflow.locking import file_lock
 from vyflow.logfile import logger
 from vyflow.store import RUNNING_REMEDY, ConfigStore
 
 TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import TextIO
 
 __all__ = ['CommitEngine', 'CommitResult', 'ConfirmResult']  # the library API
@@ -72,7 +73,8 @@ class CommitEngine(ConfirmSettling):
     def commit(self, proposed: ConfigNode | None = None, *, via: str = 'cli',
                comment: str = '', user: str | None = None, lock_wait: float = 0.0,
                apply_all: bool = False, versions: dict[str, int] | None = None,
-               confirm_seconds: float | None = None) -> CommitResult:
+               confirm_seconds: float | None = None, base: ConfigNode | None = None,
+               after_commit: Callable[[], None] | None = None) -> CommitResult:
         """Commit ``proposed`` (default: the working config, which is then
         removed unless edited meanwhile). ``apply_all`` runs every owner script
         with config on either side (boot). ``versions``: the footer that came
@@ -80,9 +82,15 @@ class CommitEngine(ConfirmSettling):
         ``confirm_seconds``: a commit-confirm, reverted unless ``confirm`` is
         called in time. Any other commit that changes the config ends a
         pending commit-confirm; one of the working config with no change
-        confirms it (as Junos's ``commit``)."""
+        confirms it (as Junos's ``commit``). ``base``: the running config
+        ``proposed`` was built from outside any configure session (the API):
+        RunningChangedError, with nothing changed, if running has moved on.
+        ``after_commit`` runs after the commit point, still under the lock
+        (the API moves the configure session's edits onto the new config
+        there); its failure is a warning, as the commit stands."""
         request = Request(proposed, via, comment, user or self.user, apply_all, versions,
-                          confirm_seconds, confirms_unchanged=proposed is None)
+                          confirm_seconds, confirms_unchanged=proposed is None, base=base,
+                          after_commit=after_commit)
         if not self.record:
             return self._dry_run(request)
         with file_lock(self.paths.commit_lock, wait=lock_wait):
@@ -141,6 +149,9 @@ class CommitEngine(ConfirmSettling):
     def _commit_locked(self, request: Request, running: Running,
                        pending: cc.Pending | None) -> CommitResult:
         self._record_unarchived(running)
+        if request.base is not None and request.base != running.tree:
+            raise RunningChangedError('The running configuration changed while this change was '
+                                      'prepared; prepare it again')
         proposed, foreign, session_bytes, session = self._proposed(request, running)
         apply_all = request.apply_all or running.damaged is not None
         if proposed == running.tree and not apply_all:
@@ -168,6 +179,11 @@ class CommitEngine(ConfirmSettling):
         if staged.confirm_state is not None:
             result.confirm_deadline = staged.confirm_state.armed[0].deadline
         self._clear_session(request, running, session, session_bytes)
+        if request.after_commit is not None:
+            try:
+                request.after_commit()
+            except Exception as exc:   # the commit stands: say what was not done
+                print(f'WARNING: committed, but {runner.describe(exc)}', file=self.out)
         if result.ended_confirm or (request.confirm_seconds is None
                                     and self.paths.confirm_state.exists()):
             self._drop_state_quietly()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-
 from vyflow.commit.scripts import ScriptRun
 from vyflow.configtree import ConfigNode
 from vyflow.errors import DamagedFileError
 from vyflow.records import dataclass
+
+TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 @dataclass
@@ -41,3 +44,5 @@ class Request:
     versions: dict[str, int] | None = None
     confirm_seconds: float | None = None
     confirms_unchanged: bool = False        # no change still confirms (plain commit, revert)
+    base: ConfigNode | None = None       # refused unless running is still this (the API)
+    after_commit: Callable[[], None] | None = None   # after the commit point, under the lock

@@ -204,6 +204,9 @@ class Definitions:
     @staticmethod
     def _invalid_value(definition: Definition, path: list[str], value: str,
                        problem: str) -> ValueValidationError:
+        if definition.secret:  # never echo a key, even a wrong one
+            from vyflow.definitions.masking import MASK
+            value = MASK
         lines = [f'Invalid value {quoted(value)} for {_bracket(path)}: {problem}']
         if definition.value_help:
             lines.append('Allowed values: ' + definition.allowed())
