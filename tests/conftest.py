@@ -69,6 +69,16 @@ def _timers_under(directory: Path) -> list[int]:
     return found
 
 
+@pytest.fixture
+def port_82_pending(cli):
+    """Test definitions: service alpha on port 81 committed, port 82 in the
+    working config (the simplest change to commit, confirm or lose)."""
+    cli('set', 'service', 'alpha', 'port', '81')
+    cli('commit')
+    cli('set', 'service', 'alpha', 'port', '82')
+    return cli
+
+
 @pytest.fixture(scope='session', autouse=True)
 def no_timer_left_behind(tmp_path_factory):
     """A commit-confirm timer outlives its command by design; every test must

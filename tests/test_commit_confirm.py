@@ -40,17 +40,8 @@ def archived(cli, number):
     return json.loads(cli('show', 'system', 'commit', '--json').stdout)[number]
 
 
-@pytest.fixture
-def confirmed(cli):
-    """A confirmed baseline: alpha on port 81, port 82 in the working config."""
-    cli(*A, 'port', '81')
-    cli('commit')
-    cli(*A, 'port', '82')
-    return cli
-
-
-def test_revert_happens_after_the_cli_is_sigkilled(confirmed):
-    cli = confirmed
+def test_revert_happens_after_the_cli_is_sigkilled(port_82_pending):
+    cli = port_82_pending
     process = subprocess.Popen(cli.argv('commit-confirm', '--seconds', '3'), env=cli.env,
                                stdout=subprocess.PIPE, text=True, start_new_session=True)
     first_line = process.stdout.readline()
@@ -67,8 +58,8 @@ def test_revert_happens_after_the_cli_is_sigkilled(confirmed):
     assert cli('confirm').stdout.strip() == 'No confirm pending'
 
 
-def test_revert_happens_after_the_terminal_is_closed(confirmed, tmp_path):
-    cli = confirmed
+def test_revert_happens_after_the_terminal_is_closed(port_82_pending, tmp_path):
+    cli = port_82_pending
     session = f'vyflow-cc-{os.getpid()}'
     command = ' '.join(cli.argv('commit-confirm', '--seconds', '10'))
     env = ' '.join(f'{k}={v}' for k, v in cli.env.items() if k == 'VYFLOW_SOURCE_TREE')
@@ -82,8 +73,8 @@ def test_revert_happens_after_the_terminal_is_closed(confirmed, tmp_path):
     assert archived(cli, 1)['via'] == 'commit-confirm'
 
 
-def test_confirm_ends_it_and_the_timer_exits_by_itself(confirmed):
-    cli = confirmed
+def test_confirm_ends_it_and_the_timer_exits_by_itself(port_82_pending):
+    cli = port_82_pending
     cli('commit-confirm', '--seconds', '8')
     armed = pending(cli.root)
     assert timer_pid(cli.root) and armed
@@ -95,8 +86,8 @@ def test_confirm_ends_it_and_the_timer_exits_by_itself(confirmed):
     assert cli('confirm').stdout.strip() == 'No confirm pending'
 
 
-def test_new_commit_confirm_rearms_and_keeps_the_confirmed_target(confirmed):
-    cli = confirmed
+def test_new_commit_confirm_rearms_and_keeps_the_confirmed_target(port_82_pending):
+    cli = port_82_pending
     cli('commit-confirm', '--seconds', '120')
     first, armed = timer_pid(cli.root), pending(cli.root)
     cli(*A, 'port', '83')
@@ -107,8 +98,8 @@ def test_new_commit_confirm_rearms_and_keeps_the_confirmed_target(confirmed):
     assert time.time() < armed.deadline                 # at the new deadline, not the first
 
 
-def test_plain_commit_confirms_a_pending_commit_confirm(confirmed):
-    cli = confirmed
+def test_plain_commit_confirms_a_pending_commit_confirm(port_82_pending):
+    cli = port_82_pending
     cli('commit-confirm', '--seconds', '8')
     armed = pending(cli.root)
     cli(*A, 'port', '83')
@@ -120,8 +111,8 @@ def test_plain_commit_confirms_a_pending_commit_confirm(confirmed):
     assert port(cli) == '83' and running_port(cli) == '83'
 
 
-def test_plain_commit_without_changes_confirms(confirmed):
-    cli = confirmed
+def test_plain_commit_without_changes_confirms(port_82_pending):
+    cli = port_82_pending
     cli('commit-confirm', '--seconds', '8')
     armed = pending(cli.root)
     result = cli('commit')
@@ -131,8 +122,8 @@ def test_plain_commit_without_changes_confirms(confirmed):
     assert port(cli) == '82'
 
 
-def test_rollback_ends_it_and_a_later_commit_survives_the_next_revert(confirmed):
-    cli = confirmed
+def test_rollback_ends_it_and_a_later_commit_survives_the_next_revert(port_82_pending):
+    cli = port_82_pending
     cli('commit-confirm', '--seconds', '60')
     result = cli('rollback', '1')                       # back to 81: replaces the pending one
     assert 'This commit ended the pending commit-confirm' in result.stdout
@@ -146,8 +137,8 @@ def test_rollback_ends_it_and_a_later_commit_survives_the_next_revert(confirmed)
     assert port(cli) == '84' and running_port(cli) == '84'
 
 
-def test_killed_timer_is_restarted_by_the_next_command(confirmed):
-    cli = confirmed
+def test_killed_timer_is_restarted_by_the_next_command(port_82_pending):
+    cli = port_82_pending
     cli('commit-confirm', '--seconds', '10')
     kill_timer(cli.root)
     result = cli('show')                                # any command
@@ -156,8 +147,8 @@ def test_killed_timer_is_restarted_by_the_next_command(confirmed):
     assert wait_for(lambda: port(cli) == '81', timeout=30)
 
 
-def test_overdue_revert_happens_before_a_commit_which_is_then_refused(confirmed):
-    cli = confirmed
+def test_overdue_revert_happens_before_a_commit_which_is_then_refused(port_82_pending):
+    cli = port_82_pending
     with timer_lock_held(cli.root):                      # as if its timer had died at once
         cli('commit-confirm', '--seconds', '1')
         time.sleep(1.5)
@@ -170,8 +161,8 @@ def test_overdue_revert_happens_before_a_commit_which_is_then_refused(confirmed)
     assert pending(cli.root) is None
 
 
-def test_nothing_is_ever_signalled(confirmed, tmp_path):
-    cli = confirmed
+def test_nothing_is_ever_signalled(port_82_pending, tmp_path):
+    cli = port_82_pending
     victim = subprocess.Popen(['sleep', '60'])
     try:
         run_dir = cli.root / 'run/vyflow'
@@ -197,17 +188,17 @@ def test_nothing_is_ever_signalled(confirmed, tmp_path):
         victim.wait()
 
 
-def test_dry_run_commit_confirm_arms_nothing(confirmed):
-    cli = confirmed
+def test_dry_run_commit_confirm_arms_nothing(port_82_pending):
+    cli = port_82_pending
     result = cli('--dry-run', 'commit-confirm', '--seconds', '2')
     assert 'no revert timer was armed' in result.stdout
     assert not (cli.root / 'run/vyflow/commit-confirm.json').exists()
     assert timer_pid(cli.root) is None and running_port(cli) == '81'
 
 
-def test_commit_confirm_minutes_are_validated(confirmed):
+def test_commit_confirm_minutes_are_validated(port_82_pending):
     for word in ('0', '1441', '\u0661'):                  # \u0661: ARABIC-INDIC DIGIT ONE
-        bad = confirmed('commit-confirm', word, check=False)
+        bad = port_82_pending('commit-confirm', word, check=False)
         assert bad.returncode == 1, word
-    assert 'MINUTES must be 1 to 1440' in confirmed('commit-confirm', '0', check=False).stderr
-    assert port(confirmed) == '81'
+    assert 'MINUTES must be 1 to 1440' in port_82_pending('commit-confirm', '0', check=False).stderr
+    assert port(port_82_pending) == '81'

@@ -124,21 +124,12 @@ def recorded_and_applied(step: dict) -> dict:
             if path.startswith('var/lib/') and not path.endswith('journal')}
 
 
-@pytest.fixture
-def pending_82(cli):
-    """alpha 81 committed, 82 in the working config."""
-    cli(*A, 'port', '81')
-    cli('commit')
-    cli(*A, 'port', '82')
-    return cli
-
-
 FILES = '!files'
 
 
 @needs_namespaces
-def test_full_or_read_only_state_dir_changes_nothing(pending_82):
-    cli = pending_82
+def test_full_or_read_only_state_dir_changes_nothing(port_82_pending):
+    cli = port_82_pending
     files = [FILES, str(cli.root)]
     results = in_full_fs(cli, 'var/lib/vyflow', '64k', [
         files, cli.argv('commit'), files,                       # 0-2 full: refused
@@ -156,8 +147,8 @@ def test_full_or_read_only_state_dir_changes_nothing(pending_82):
 
 
 @needs_namespaces
-def test_full_run_dir_refuses_edits_and_commit_confirm_cleanly(pending_82):
-    cli = pending_82
+def test_full_run_dir_refuses_edits_and_commit_confirm_cleanly(port_82_pending):
+    cli = port_82_pending
     files = [FILES, str(cli.root)]
     results = in_full_fs(cli, 'run/vyflow', '16k', [
         files, cli.argv(*A, 'port', '83'), cli.argv('commit-confirm', '--seconds', '60'), files,
