@@ -30,9 +30,8 @@ pending). ``confirm`` removes the file under the commit lock.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
+import os
 import time
 
 from vyflow.atomicfile import PRIVATE_MODE, read_bytes, remove_durable, write_atomic
@@ -48,6 +47,7 @@ STATE_REMEDY = ('a commit-confirm may be pending, but its revert cannot be read 
 
 def fingerprint(config_text: str | None) -> str:
     """SHA-256 of a running config's text (no file: the empty config)."""
+    import hashlib   # only with a commit-confirm (hashlib costs ~2 ms to import)
     return hashlib.sha256((config_text or '').encode('utf-8')).hexdigest()
 
 
@@ -65,7 +65,7 @@ class ConfirmState:
     armed: list[Armed]                    # the newest first; at most two
     seconds: float                        # the confirm window asked for
     armed_from: str | None = None      # SHA-256 of the running config when armed
-    token: str = field(default_factory=lambda: secrets.token_hex(8))
+    token: str = field(default_factory=lambda: os.urandom(8).hex())
 
     def deadline_for(self, running_text: str | None) -> float | None:
         """The revert deadline if ``running_text`` is pending, else None."""

@@ -12,7 +12,6 @@ goes to the commit's output, which never raises (see output.py).
 from __future__ import annotations
 
 import os
-import traceback
 from contextlib import contextmanager, redirect_stdout
 
 from vyflow.base import printed_warnings
@@ -54,6 +53,7 @@ def _tag_value(run: ScriptRun) -> Iterator[None]:
 def describe(exc: BaseException) -> str:
     if isinstance(exc, VyflowError):
         return str(exc)
+    import traceback
     logger('vyflow.commit').error('internal error in commit:\n%s',
                                   ''.join(traceback.format_exception(exc)))
     return f'internal error: {type(exc).__name__}: {exc} (details in the vyflow log)'

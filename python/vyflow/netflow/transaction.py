@@ -9,8 +9,6 @@ be restored, if anything).
 
 from __future__ import annotations
 
-import signal
-import threading
 from contextlib import contextmanager
 
 from vyflow.errors import ApplyError, VerificationError, VyflowError
@@ -151,6 +149,8 @@ def restore(kernel: Kernel, snapshot: SystemState) -> list[str]:
 @contextmanager
 def _interrupts_deferred() -> Iterator[None]:
     """Hold SIGINT until the block ends, then deliver it as KeyboardInterrupt."""
+    import signal
+    import threading
     if threading.current_thread() is not threading.main_thread():
         yield
         return
