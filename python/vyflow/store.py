@@ -124,10 +124,14 @@ class ConfigStore:
     def write_working(self, tree: ConfigNode, foreign: dict[str, int] | None = None) -> None:
         """Persist the session; a session equal to running is simply removed.
         Foreign versions are kept from the session (or running) file unless given."""
+        running = self.load_running()   # parsed once: a set is mostly this parse
+        running_tree = running[1].tree if running else ConfigNode()
+        running_foreign = self.foreign_versions(running[1].versions) if running else {}
         if foreign is None:
-            foreign = self._kept_versions(self.load_working, self.load_running)
+            working = self.load_working()
+            foreign = self.foreign_versions(working[1].versions) if working else running_foreign
         try:
-            if tree == self.running() and foreign == self._kept_versions(self.load_running):
+            if tree == running_tree and foreign == running_foreign:
                 remove_durable(self.paths.working_config)
             else:
                 write_atomic(self.paths.working_config, self.render(tree, foreign))
