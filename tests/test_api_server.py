@@ -13,6 +13,7 @@ import pytest
 
 from conftest import VYFLOW, Cli
 from helpers.apiserver import ApiServer, form, network_namespace
+from helpers.confirm import wait_for
 
 KEY = 'automation-key-0123456789'
 OTHER_KEY = 'ops-key-9876543210'
@@ -232,15 +233,6 @@ def test_info_needs_no_key(api):
     assert api.call('/info?hostname=false', method='GET')[1]['data']['hostname'] == ''
     status, body = api.call('/info?version=perhaps', method='GET')
     assert status == 400 and body['error'].startswith('Invalid query: query.version')
-
-
-def wait_for(predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
 
 
 def test_commit_confirm_reverts_unless_confirmed(api):
