@@ -36,10 +36,9 @@ class Session:
     def editing(self) -> Iterator[ConfigNode]:
         """Yield the working tree under the session lock and persist it after
         (not when the edit raised: a refused edit changes nothing)."""
-        with file_lock(self.paths.session_lock, wait=-1, what='edit'):
-            tree = self.store.working()
+        with file_lock(self.paths.session_lock, wait=-1, what='edit'), \
+                self.store.editing_working() as tree:
             yield tree
-            self.store.write_working(tree)
 
     def edit(self, verb: str, args: Sequence[str]) -> str:
         """One edit command on the working config; see ``Editor.apply``."""

@@ -18,6 +18,8 @@ so a config saved here still tells VyOS how old its other sections are.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from vyflow import __version__
@@ -121,15 +123,33 @@ class ConfigStore:
         loaded = self.load_working()
         return loaded is not None and loaded[1].tree != self.running()
 
+    @contextmanager
+    def editing_working(self) -> Iterator[ConfigNode]:
+        """The working tree to edit in place, persisted after as by
+        ``write_working`` (not when the edit raised). Running and the session's
+        file are each read and parsed once: on a large config a ``set`` is
+        mostly parsing."""
+        running = self.load_running()
+        working = self.load_working()
+        running_tree = running[1].tree if running else ConfigNode()
+        tree = working[1].tree if working else running_tree.copy()
+        yield tree
+        kept = working or running
+        self._persist(tree, self.foreign_versions(kept[1].versions) if kept else {}, running)
+
     def write_working(self, tree: ConfigNode, foreign: dict[str, int] | None = None) -> None:
         """Persist the session; a session equal to running is simply removed.
         Foreign versions are kept from the session (or running) file unless given."""
-        running = self.load_running()   # parsed once: a set is mostly this parse
+        running = self.load_running()
+        if foreign is None:
+            kept = self.load_working() or running
+            foreign = self.foreign_versions(kept[1].versions) if kept else {}
+        self._persist(tree, foreign, running)
+
+    def _persist(self, tree: ConfigNode, foreign: dict[str, int],
+                 running: tuple[str, ConfigFile] | None) -> None:
         running_tree = running[1].tree if running else ConfigNode()
         running_foreign = self.foreign_versions(running[1].versions) if running else {}
-        if foreign is None:
-            working = self.load_working()
-            foreign = self.foreign_versions(working[1].versions) if working else running_foreign
         try:
             if tree == running_tree and foreign == running_foreign:
                 remove_durable(self.paths.working_config)

@@ -56,9 +56,11 @@ _TOKEN = re.compile(r'''
 
 _ESCAPES = {'\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r',
             't': '\t', "'": "'", '"': '"'}
-_ESCAPE = re.compile(r'\\(.)', re.DOTALL)
+# Both compiled on first use (re caches them): few commands parse a value with
+# a NUL and an escape, or a file an operator named.
+_ESCAPE = r'\\(.)'
 # A section name at the top of a config file: "system", "interfaces", "high-availability".
-_SECTION_NAME = re.compile(r'[a-z][a-z0-9-]*', re.ASCII)
+_SECTION_NAME = r'[a-z][a-z0-9-]*'
 
 # Token kinds
 NAME, STRING, LBRACE, RBRACE, NEWLINE, COMMENT, EOF, LINECOMMENT, BAD = range(9)
@@ -84,7 +86,8 @@ def _unquote(token: str) -> str:
     if '\\' not in body:
         return body
     if '\0' in body:  # no free placeholder: the general (but piecewise) substitution
-        return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), '\\' + m.group(1)), body)
+        return re.sub(_ESCAPE, lambda m: _ESCAPES.get(m.group(1), '\\' + m.group(1)), body,
+                      flags=re.DOTALL)
     # Whole-string replacements keep memory to a few copies of the value
     # however many escapes it holds; "\\" is set aside first so "\\n" stays.
     body = body.replace('\\\\', '\0')
@@ -223,7 +226,7 @@ class _Parser:
         """A config file holds only sections ("system {", "interfaces {") at
         its top: anything else is not a config file, and what it holds is
         not echoed (it might be /etc/shadow)."""
-        if words or _SECTION_NAME.fullmatch(name) is None:
+        if words or re.fullmatch(_SECTION_NAME, name, re.ASCII) is None:
             raise self.error('not a configuration file: its top level must hold only '
                              'sections such as "system { ... }"', words[0][1] if words else offset)
 

@@ -27,11 +27,15 @@ from vyflow.text import quoted
 # cross a newline); ASCII only, so a footer's digits are digits Python agrees on.
 _WARNING = re.compile(r'^[^\S\n]*(//|/\*)[^\S\n]*Warning: Do not remove the following '
                       r'line\.[^\S\n]*(\*/)?[^\S\n]*$', re.MULTILINE | re.ASCII)
-_VYOS_VERSIONS = re.compile(r'^\s*//\s*vyos-config-version:\s*"([\w@:.-]*)"\s*$', re.ASCII)
-_VYATTA_VERSIONS = re.compile(r'^\s*/\*\s*===\s*vyatta-config-version:\s*"([\w@:.-]*)"\s*===\s*\*/\s*$',
-                              re.ASCII)
-_VYOS_RELEASE = re.compile(r'^\s*//\s*Release version:\s*(\S*)\s*$', re.ASCII)
-_VYATTA_RELEASE = re.compile(r'^\s*/\*\s*Release version:\s*(\S*)\s*\*/\s*$', re.ASCII)
+# The version and release lines of each vintage, matched with re.ASCII. Left
+# uncompiled (re compiles and caches them on first use): a file has one
+# vintage, and every command is a new process that would compile all four.
+_FOOTER_LINES = {
+    'vyos': (r'^\s*//\s*vyos-config-version:\s*"([\w@:.-]*)"\s*$',
+             r'^\s*//\s*Release version:\s*(\S*)\s*$'),
+    'vyatta': (r'^\s*/\*\s*===\s*vyatta-config-version:\s*"([\w@:.-]*)"\s*===\s*\*/\s*$',
+               r'^\s*/\*\s*Release version:\s*(\S*)\s*\*/\s*$'),
+}
 _COMPONENT = re.compile(r'^([A-Za-z][\w.-]*)@([0-9]{1,9})$', re.ASCII)
 
 WARNING_LINE = '// Warning: Do not remove the following line.'
@@ -78,16 +82,15 @@ def split_footer(text: str, source: str) -> tuple[str, Footer | None]:
     lines = text[warning.end():].split('\n')[1:]
     rest = [(number, line) for number, line in enumerate(lines, index + 2) if line.strip()]
     vintage = 'vyos' if warning.group(1) == '//' else 'vyatta'
-    versions_re, release_re = ((_VYOS_VERSIONS, _VYOS_RELEASE) if vintage == 'vyos'
-                               else (_VYATTA_VERSIONS, _VYATTA_RELEASE))
+    versions_pattern, release_pattern = _FOOTER_LINES[vintage]
     if len(rest) != 2:
         raise ConfigParseError('malformed version footer: expected a version line and a '
                                'release line after the warning line', index + 1, 1, source)
     (versions_number, versions_line), (release_number, release_line) = rest
-    versions_match = versions_re.match(versions_line)
+    versions_match = re.match(versions_pattern, versions_line, re.ASCII)
     if versions_match is None:
         raise ConfigParseError(f'malformed {vintage}-config-version line', versions_number, 1, source)
-    release_match = release_re.match(release_line)
+    release_match = re.match(release_pattern, release_line, re.ASCII)
     if release_match is None:
         raise ConfigParseError('malformed "Release version" line', release_number, 1, source)
     try:

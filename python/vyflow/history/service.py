@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,13 +25,15 @@ from vyflow.errors import ApplyError
 from vyflow.history import sockets
 from vyflow.history.collector import WATERMARK, CollectorSpec, Limits, parse_limits
 from vyflow.history.settings import HistoryPaths
-from vyflow.history.supervisor import MODULE as SUPERVISOR
 
 TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
     from vyflow.netflow.kernel import Kernel
 
 UNIT = 'vyflow-history.service'
+# Run with ``python3 -m``, never imported here: it imports subprocess, and every
+# commit imports this module.
+SUPERVISOR = 'vyflow.history.supervisor'
 STEP_ID = 'history:collector'
 READY_SECONDS = 10.0
 STOP_SECONDS = 15.0
@@ -97,6 +97,7 @@ class Supervised:
         environment = {**os.environ,
                        'PYTHONPATH': os.pathsep.join(filter(None, [library,
                                                                    os.environ.get('PYTHONPATH')]))}
+        import subprocess  # only when a collector starts: every commit imports this module
         with open(open_for_append(log), 'ab') as output:
             launcher = subprocess.Popen(
                 [sys.executable, '-m', SUPERVISOR, '--pidfile', str(self.paths.supervisor_pid),
@@ -110,6 +111,7 @@ class Supervised:
         pid = self.pid()
         if pid is None:
             return
+        import signal  # only when a collector stops: every commit imports this module
         os.kill(pid, signal.SIGTERM)
         if not _wait(lambda: not _alive(pid), STOP_SECONDS):
             os.kill(pid, signal.SIGKILL)  # our own supervisor, checked above

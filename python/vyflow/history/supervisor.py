@@ -25,7 +25,6 @@ from pathlib import Path
 from vyflow.atomicfile import read_text, remove_durable, write_atomic
 from vyflow.errors import VyflowError
 
-MODULE = 'vyflow.history.supervisor'
 FIRST_DELAY = 1.0
 LONGEST_DELAY = 60.0
 STEADY_SECONDS = 60.0  # a run this long resets the delay
@@ -150,7 +149,8 @@ def _detach() -> None:
 
 def main(argv: list[str]) -> int:
     if len(argv) < 4 or argv[0] != '--pidfile' or argv[2] != '--':
-        print(f'usage: python3 -m {MODULE} --pidfile FILE -- COMMAND ARGS...', file=sys.stderr)
+        print('usage: python3 -m vyflow.history.supervisor --pidfile FILE -- COMMAND ARGS...',
+              file=sys.stderr)
         return 2
     _detach()
     return Supervisor(Path(argv[1]), argv[3:]).run()

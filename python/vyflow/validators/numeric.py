@@ -31,7 +31,7 @@ from vyflow.validators._common import Check, ValidatorDefinitionError, quote
 _INT = r'-?(?:0|[1-9][0-9]*)'
 _INT_RE = re.compile(_INT)
 _PAIR_RE = re.compile(f'({_INT})-({_INT})')
-_LEADING_ZERO_RE = re.compile(r'-?0[0-9]+')
+_LEADING_ZERO = r'-?0[0-9]+'   # only an error's hint uses it: re compiles and caches it then
 
 # Longer values are rejected before int(): no real field needs them, and
 # Python refuses to convert strings of more than ~4300 digits.
@@ -126,7 +126,7 @@ def _make_check(ranges: list[Range], allow_range: bool) -> Check:
 
 def _hint(value: str) -> str:
     """Name the usual near-miss so the user need not guess what is wrong."""
-    if _LEADING_ZERO_RE.fullmatch(value):
+    if re.fullmatch(_LEADING_ZERO, value):
         return ' (leading zeros are not allowed)'
     if value == '-0':
         return ' (write 0)'
