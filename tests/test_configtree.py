@@ -218,3 +218,23 @@ def test_arbitrary_text_parses_or_fails_cleanly(text):
         return
     rendered = render_tree(parsed.tree)
     assert render_tree(parse_config(rendered).tree) == rendered
+
+
+def _origins(node, path=()):
+    for child in node.children.values():
+        yield path + (child.name,), child.origin
+        yield from _origins(child, path + (child.name,))
+
+
+@settings(max_examples=300, deadline=None)
+@given(trees())
+def test_whole_line_matching_means_what_the_tokens_mean(tree):
+    """Lines as vyflow writes them are taken whole; a vertical tab at the
+    start of each line (a blank to the lexer) sends every line through the
+    tokens instead. Both give the same tree, comments and positions."""
+    text = render_tree(tree)
+    by_line = parse_config(text).tree
+    by_token = parse_config('\n'.join('\v' + line for line in text.split('\n'))).tree
+    assert by_line == by_token == tree
+    assert [(path, (line, column + 1)) for path, (line, column) in _origins(by_line)] == \
+        list(_origins(by_token))

@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 _DIGIT_RUNS = re.compile(r'(\d+)')
 
 
+@lru_cache(maxsize=4096)
 def natural_key(name: str) -> tuple:
-    """Sort key giving lexical-numeric order: eth2 before eth10, then bytewise."""
+    """Sort key giving lexical-numeric order: eth2 before eth10, then bytewise.
+    Cached: a config repeats its names (``address`` under every interface),
+    and every render sorts every node's children."""
     parts = _DIGIT_RUNS.split(name)
     # Odd positions are digit runs, so the tuple alternates str/int and always
     # compares without mixing types.

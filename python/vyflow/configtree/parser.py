@@ -20,8 +20,6 @@ recursive walk of the tree (render, compare, equality) can overflow the stack.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-
 from vyflow.configtree.node import ConfigNode
 from vyflow.configtree.version import Footer, split_footer
 from vyflow.errors import ConfigParseError
@@ -53,6 +51,22 @@ _TOKEN = re.compile(r'''
       | (.)
     )
 ''', re.VERBOSE | re.DOTALL)
+
+# A line vyflow writes: ``name``, ``name value`` or either with `` {``, or a
+# lone ``}``. Names and bare values are as the NAME token (not starting with
+# "/", which could open a comment), a quoted value holds no escape or line
+# break, and each part is far below MAX_TOKEN_CHARS, so such a line means
+# exactly what its tokens would.
+_PLAIN_LINE = re.compile(r'''
+    [ \t]*+
+    (?:
+        ([^\s{}"'/][^\s{}"']{0,4095}+)
+        (?:[ \t]++([^\s{}"'/][^\s{}"']{0,4095}+|"[^"\\\n]{0,4096}+"))?+
+        (?:[ \t]*+(\{))?+
+      | (\})
+    )
+    [ \t]*+(?:\n|\Z)
+''', re.VERBOSE)
 
 _ESCAPES = {'\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r',
             't': '\t', "'": "'", '"': '"'}
@@ -98,8 +112,8 @@ def _unquote(token: str) -> str:
 
 
 class _Lexer:
-    """Turns text into (kind, text, offset) tokens one at a time, dropping
-    blanks and // lines, so memory stays that of the text and the tree."""
+    """Reads one token at a given offset, skipping blanks and // lines, so
+    memory stays that of the text and the tree."""
 
     def __init__(self, text: str, source: str):
         self.text = text
@@ -110,33 +124,36 @@ class _Lexer:
         column = offset - (self.text.rfind('\n', 0, offset) + 1) + 1
         return ConfigParseError(message, line, column, self.source)
 
-    def tokens(self) -> Iterator[Token]:
+    def token(self, offset: int) -> tuple[int, str, int, int]:
+        """(kind, text, offset of the token, offset after it) of the next
+        token at or after ``offset``; EOF at the end."""
         text = self.text
-        kinds = _KIND_OF_GROUP
-        for match in _TOKEN.finditer(text):
+        while True:
+            match = _TOKEN.match(text, offset)
+            if match is None:  # the end, perhaps after blanks
+                return EOF, '', len(text), len(text)
             group = match.lastindex
-            kind = kinds[group]
+            kind = _KIND_OF_GROUP[group]
             value = match.group(group)
+            start, offset = match.start(group), match.end()
             if kind == NAME:
                 if value.startswith('/*'):
-                    raise self.error('unterminated comment', match.start(group))
+                    raise self.error('unterminated comment', start)
             elif kind == NEWLINE or kind == LBRACE or kind == RBRACE:
-                yield kind, value, match.start(group)
-                continue
+                return kind, value, start, offset
             elif kind == LINECOMMENT:
                 continue
             elif kind == BAD:
-                raise self._bad(value, match.start(group))
+                raise self._bad(value, start)
             length = len(value) if kind == NAME else len(value) - 2 - (kind == COMMENT) * 2
             if length > MAX_TOKEN_CHARS:
                 raise self.error(f'a name, value or comment longer than {MAX_TOKEN_CHARS} '
-                                 f'characters ({length})', match.start(group))
+                                 f'characters ({length})', start)
             if kind == STRING:
                 value = _unquote(value)
             elif kind == COMMENT:
                 value = value[2:-2].strip()
-            yield kind, value, match.start(group)
-        yield EOF, '', len(text)
+            return kind, value, start, offset
 
     def _bad(self, char: str, offset: int) -> ConfigParseError:
         if char in '"\'':
@@ -174,44 +191,77 @@ class _Parser:
         return self._line, offset - self._line_start + 1
 
     def parse(self) -> ConfigNode:
+        text = self.lexer.text
         root = ConfigNode()
         stack: list[tuple[ConfigNode, int]] = [(root, 0)]  # (node, offset of its "{")
         comment: str | None = None
         words: list[tuple[str, int]] = []  # the statement so far: (text, offset)
-        for kind, text, offset in self.lexer.tokens():
+        offset = 0
+        while True:
+            # A whole line as vyflow writes it, taken in one match; anything
+            # else (comments, escapes, odd blanks, a file's top level) goes
+            # token by token below, with the same meaning.
+            if not words and not (self.sections_only and len(stack) == 1):
+                line = _PLAIN_LINE.match(text, offset)
+                if line is not None:
+                    offset = line.end()
+                    name, value, brace = line.group(1, 2, 3)
+                    if name is None:
+                        self._end_block(stack, line.start(4))
+                        comment = None
+                        continue
+                    words = [(name, line.start(1))]
+                    if value is not None:
+                        words.append((value[1:-1] if value[0] == '"' else value,
+                                      line.start(2)))
+                    if brace:
+                        self._begin_block(stack, words, comment, line.start(3))
+                    else:
+                        self._close(stack[-1][0], words, comment)
+                    words, comment = [], None
+                    continue
+            kind, token, start, offset = self.lexer.token(offset)
             if kind == NAME or kind == STRING:  # names needing quotes are rendered quoted
                 if len(words) == 2:
                     raise self.error('expected a new line or "{" after the value of '
-                                     f'{quoted(words[0][0])}, found {_describe(kind, text)}',
-                                     offset)
+                                     f'{quoted(words[0][0])}, found {_describe(kind, token)}',
+                                     start)
                 if self.sections_only and len(stack) == 1:
-                    self._check_section(words, text, offset)
-                words.append((text, offset))
+                    self._check_section(words, token, start)
+                words.append((token, start))
             elif kind == COMMENT:
                 if words:
-                    raise self._unexpected(words, kind, text, offset)
-                comment = text
+                    raise self._unexpected(words, kind, token, start)
+                comment = token
             elif kind == LBRACE:
                 if not words:
-                    raise self.error(f'expected a node name, found {_describe(kind, text)}',
-                                     offset)
-                if len(stack) > MAX_DEPTH:
-                    raise self.error(f'nested more than {MAX_DEPTH} levels deep', offset)
-                stack.append((self._open(stack[-1][0], words, comment), offset))
+                    raise self.error(f'expected a node name, found {_describe(kind, token)}',
+                                     start)
+                self._begin_block(stack, words, comment, start)
                 words, comment = [], None
             else:  # a new line, "}" or the end completes a statement
                 if words:
                     self._close(stack[-1][0], words, comment)
                     words, comment = [], None
                 if kind == RBRACE:
-                    if len(stack) == 1:
-                        raise self.error('unexpected "}"', offset)
-                    stack.pop()
+                    self._end_block(stack, start)
                     comment = None
-                elif kind == EOF and len(stack) > 1:
-                    raise self.error(f'missing "}}" for {quoted(stack[-1][0].name)} opened here',
-                                     stack[-1][1])
-        return root
+                elif kind == EOF:
+                    if len(stack) > 1:
+                        raise self.error(f'missing "}}" for {quoted(stack[-1][0].name)} '
+                                         'opened here', stack[-1][1])
+                    return root
+
+    def _begin_block(self, stack: list[tuple[ConfigNode, int]], words: list[tuple[str, int]],
+                     comment: str | None, offset: int) -> None:
+        if len(stack) > MAX_DEPTH:
+            raise self.error(f'nested more than {MAX_DEPTH} levels deep', offset)
+        stack.append((self._open(stack[-1][0], words, comment), offset))
+
+    def _end_block(self, stack: list[tuple[ConfigNode, int]], offset: int) -> None:
+        if len(stack) == 1:
+            raise self.error('unexpected "}"', offset)
+        stack.pop()
 
     def _unexpected(self, words: list[tuple[str, int]], kind: int, text: str,
                     offset: int) -> ConfigParseError:

@@ -18,7 +18,7 @@ change marker.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from vyflow.configtree.node import ConfigNode
 from vyflow.configtree.version import render_footer
@@ -58,52 +58,65 @@ def _comment_line(comment: str) -> str:
 
 
 def node_lines(node: ConfigNode, depth: int = 0,
-               value_text: ValueText = quote) -> Iterator[tuple[int, str]]:
+               value_text: ValueText = quote) -> list[tuple[int, str]]:
     """(depth, text) lines rendering ``node`` itself, its values and subtree;
     ``value_text`` writes a leaf value (``quote`` for files, ``show_quote``
     for display)."""
-    if node.is_tag:
-        for value in node.sorted_children():
-            if value.comment:
-                yield depth, _comment_line(value.comment)
-            yield depth, f'{name_token(node.name)} {name_token(value.name)} {{'
-            yield from children_lines(value, depth + 1, value_text)
-            yield depth, '}'
-        return
-    if node.comment:
-        yield depth, _comment_line(node.comment)
-    name = name_token(node.name)
-    if node.values is not None:
-        for value in node.values:
-            yield depth, f'{name} {value_text(value)}'
-    elif node.children:
-        yield depth, f'{name} {{'
-        yield from children_lines(node, depth + 1, value_text)
-        yield depth, '}'
-    else:
-        yield depth, name
+    lines: list[tuple[int, str]] = []
+    _node_lines(node, depth, value_text, lines)
+    return lines
 
 
 def children_lines(node: ConfigNode, depth: int = 0,
-                   value_text: ValueText = quote) -> Iterator[tuple[int, str]]:
+                   value_text: ValueText = quote) -> list[tuple[int, str]]:
+    lines: list[tuple[int, str]] = []
     for child in node.sorted_children():
-        yield from node_lines(child, depth, value_text)
+        _node_lines(child, depth, value_text, lines)
+    return lines
 
 
-def display_lines(node: ConfigNode, depth: int = 0) -> Iterator[tuple[int, str]]:
+def _node_lines(node: ConfigNode, depth: int, value_text: ValueText,
+                lines: list[tuple[int, str]]) -> None:
+    """Appends to one list: a whole config is a thousand lines, and nested
+    generators would pass each of them up through every level."""
+    if node.is_tag:
+        name = name_token(node.name)
+        for value in node.sorted_children():
+            if value.comment:
+                lines.append((depth, _comment_line(value.comment)))
+            lines.append((depth, f'{name} {name_token(value.name)} {{'))
+            for child in value.sorted_children():
+                _node_lines(child, depth + 1, value_text, lines)
+            lines.append((depth, '}'))
+        return
+    if node.comment:
+        lines.append((depth, _comment_line(node.comment)))
+    name = name_token(node.name)
+    if node.values is not None:
+        lines.extend((depth, f'{name} {value_text(value)}') for value in node.values)
+    elif node.children:
+        lines.append((depth, f'{name} {{'))
+        for child in node.sorted_children():
+            _node_lines(child, depth + 1, value_text, lines)
+        lines.append((depth, '}'))
+    else:
+        lines.append((depth, name))
+
+
+def display_lines(node: ConfigNode, depth: int = 0) -> list[tuple[int, str]]:
     """``node_lines`` in the display form (values quoted only when needed)."""
     return node_lines(node, depth, show_quote)
 
 
 def render_tree(node: ConfigNode) -> str:
     """The children of ``node`` as config.boot text, without a footer."""
-    return ''.join(f'{INDENT * depth}{text}\n' for depth, text in children_lines(node))
+    return ''.join([f'{INDENT * depth}{text}\n' for depth, text in children_lines(node)])
 
 
 def render_display(node: ConfigNode) -> str:
     """The children of ``node`` as configure-mode ``show`` prints them."""
-    return ''.join(f'{INDENT * depth}{text}\n'
-                   for depth, text in children_lines(node, 0, show_quote))
+    return ''.join([f'{INDENT * depth}{text}\n'
+                    for depth, text in children_lines(node, 0, show_quote)])
 
 
 def render_config(tree: ConfigNode, versions: Mapping[str, int] | None = None,
