@@ -3,6 +3,7 @@ parsing, private sessions, the three-way rebase, showConfig shapes."""
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -244,8 +245,8 @@ def test_rebase_keeps_both_sides():
 
 def test_files_only_in_the_config_directory(tmp_path):
     paths = Paths(tmp_path)
-    directory = paths.saved_config.parent
-    assert allowed_file(paths, None) == paths.saved_config
+    directory = Path(paths.config_dir)
+    assert allowed_file(paths, None) == Path(paths.saved_config)
     assert allowed_file(paths, 'other.boot') == directory / 'other.boot'
     assert allowed_file(paths, '/etc/vyflow/x.boot') == directory / 'x.boot'
     for bad in ('../x', '/etc/passwd', 'sub/x', '/etc/vyflow/../shadow', 5, 'a\0b'):

@@ -5,6 +5,7 @@ import gzip
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from vyflow.commit.archive import Archive
 
@@ -49,7 +50,7 @@ def test_a_planted_high_revision_cannot_hide_later_ones(cli):
 
 def test_a_damaged_revision_keeps_its_place_and_is_reported(cli):
     commit_ports(cli, '81', '82', '83')
-    damaged = archive(cli)._path(archive(cli).sequences()[1])
+    damaged = Path(archive(cli)._path(archive(cli).sequences()[1]))
     damaged.write_bytes(damaged.read_bytes()[:20])                    # truncated gzip
     listing = cli('show', 'system', 'commit')
     assert listing.returncode == 0 and 'Traceback' not in listing.stderr

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -255,7 +256,7 @@ def test_own_export_is_not_accounted_in_either_mode(lab, kernel):
 
 
 def snapshot_everything(kernel, lab) -> tuple:
-    root = kernel.paths.root
+    root = Path(kernel.paths.root)
     files = {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob('*'))
              if p.is_file()}
     rules = [line for tool in ('iptables-nft-save', 'ip6tables-nft-save')
@@ -297,7 +298,7 @@ def test_switching_capture_reloads_and_any_failure_restores(lab, kernel, monkeyp
 def test_foreign_rules_setting_the_mark_bit_are_refused(lab, kernel):
     run('nft', '-f', '-', netns=lab.r, input='table ip qos {\n chain pre {\n  type filter hook '
         'prerouting priority -150;\n  iifname "ra" meta mark set meta mark | 0x80000001\n }\n}\n')
-    module_replica(kernel.paths.root, fork=True)
+    module_replica(Path(kernel.paths.root), fork=True)
     found = facts.gather(kernel, need_flowtables=False, mark_bit=31)
     assert found.mark_users == ['table ip qos chain pre handle 2']
     assert facts.gather(kernel, need_flowtables=False, mark_bit=30).mark_users == []

@@ -4,6 +4,7 @@ import json
 import marshal
 import os
 import zlib
+from pathlib import Path
 
 import pytest
 
@@ -17,8 +18,8 @@ def compiled(tmp_path):
     path = tmp_path / 'definitions.json'
     path.write_text(json.dumps({'from': 'json'}))
     raw = path.read_bytes()
-    cache_path(path).write_bytes(marshal.dumps((FORMAT, len(raw), zlib.crc32(raw),
-                                                {'from': 'cache'})))
+    Path(cache_path(path)).write_bytes(marshal.dumps((FORMAT, len(raw), zlib.crc32(raw),
+                                                      {'from': 'cache'})))
     os.chmod(cache_path(path), 0o644)
     return path
 
@@ -30,7 +31,7 @@ def test_a_trusted_current_cache_is_used(compiled):
 def test_the_build_writes_a_cache_equal_to_the_json(project_build):
     for name in ('definitions.json', 'op-definitions.json'):
         path = project_build / name
-        assert cache_path(path).is_file()
+        assert os.path.isfile(cache_path(path))
         assert load_compiled(path) == json.loads(path.read_text())
 
 
@@ -61,9 +62,10 @@ def test_a_cache_owned_by_someone_else_is_ignored(compiled):
 
 def test_a_symlinked_or_damaged_cache_is_ignored(compiled, tmp_path):
     elsewhere = tmp_path / 'planted.marshal'
-    cache_path(compiled).rename(elsewhere)
-    cache_path(compiled).symlink_to(elsewhere)
+    cache = Path(cache_path(compiled))
+    cache.rename(elsewhere)
+    cache.symlink_to(elsewhere)
     assert load_compiled(compiled) == {'from': 'json'}
-    cache_path(compiled).unlink()
-    cache_path(compiled).write_bytes(b'\x00garbage')
+    cache.unlink()
+    cache.write_bytes(b'\x00garbage')
     assert load_compiled(compiled) == {'from': 'json'}

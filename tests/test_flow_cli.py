@@ -491,3 +491,30 @@ def test_commit_mistake_explains_itself(flow_cli, mistake):
     assert stderr.startswith(message + '\n\n'), stderr
     assert flow_cli.running() == ''                              # nothing committed
     assert 'flow-accounting' in flow_cli('show').stdout         # kept to fix and retry
+
+
+# Modules that each cost a script calling vyflow a hundred times a visible
+# part of every call (benchmarks/commit_latency prints what they cost).
+START_UP_COSTLY = {'pathlib', 'urllib', 'typing', 'dataclasses', 'inspect', 'logging',
+                   'jinja2', 'jsonschema', 'pyroute2', 'lxml', 'xmltodict'}
+
+
+def imported_modules(cli: Cli, *words) -> set:
+    result = subprocess.run([cli.argv()[0], '-X', 'importtime', *cli.argv(*words)[1:]],
+                            capture_output=True, text=True, env=cli.env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return {line.rsplit('|', 1)[1].strip() for line in result.stderr.splitlines()
+            if line.startswith('import time:') and '|' in line}
+
+
+def test_set_and_commit_import_nothing_costly_at_start_up(flow_cli):
+    """``set`` and a commit that applies a change are the commands scripts
+    call in loops; each import above would come back on every call."""
+    flow_cli(*NETFLOW, 'interface', 'lo')
+    first_set = imported_modules(flow_cli, *NETFLOW, 'server', '192.0.2.10', 'port', '2055')
+    first_commit = imported_modules(flow_cli, 'commit')
+    later_set = imported_modules(flow_cli, *NETFLOW, 'active-timeout', '99')
+    later_commit = imported_modules(flow_cli, 'commit')
+    assert 'vyflow.commit.engine' in first_commit and 'vyflow.editing' in later_set
+    for modules in (first_set, first_commit, later_set, later_commit):
+        assert {name.split('.')[0] for name in modules} & START_UP_COSTLY == set()

@@ -138,8 +138,9 @@ def test_a_failing_table_leaves_the_family_unchanged(netns, tmp_path):
 # ---- transactions ----------------------------------------------------------------
 
 
-def snapshot_everything(kernel, netns, root: Path) -> tuple:
-    files = {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob('*'))
+def snapshot_everything(kernel, netns, root: str) -> tuple:
+    tree = Path(root)
+    files = {str(p.relative_to(tree)): p.read_text() for p in sorted(tree.rglob('*'))
              if p.is_file() and not p.name.startswith('.')}
     return read_current(kernel), ruleset(netns), files
 
@@ -207,7 +208,7 @@ def test_every_step_failing_restores_the_prior_state(kernel, netns, monkeypatch,
 def test_read_back_mismatch_is_reported_and_restored(kernel, netns):
     apply_state(kernel, desired_state(kernel, flow_config()))
     before = snapshot_everything(kernel, netns, kernel.paths.root)
-    sampler = kernel.paths.root / 'proc/sys/net/netflow/sampler'
+    sampler = Path(kernel.paths.root, 'proc/sys/net/netflow/sampler')
     sampler.unlink()
     sampler.symlink_to('/dev/null')                 # accepts the write, reads back empty
     with pytest.raises(ApplyError) as caught:

@@ -146,7 +146,7 @@ def test_collector_runs_as_specified_and_reads_back(history):
     assert current.limits == collector.Limits(256 * 1024 * 1024, 7 * 86400)
     pids = service.collector_pids(history.kernel, history.paths)
     assert pids and all(Path(f'/proc/{pid}/comm').read_text().strip() == 'nfcapd' for pid in pids)
-    assert (history.paths.flow_dir / '.nfstat').exists()
+    assert Path(history.paths.flow_dir, '.nfstat').exists()
     assert service.sampling_periods(history.paths)[-1][1] == 1
 
 
@@ -249,8 +249,8 @@ def test_damaged_files_are_left_out_and_named(history):
     expected = top.run(context, top.TopQuery(), last_hour(), query.Filters())
     good = files.list_files(replayed.paths.flow_dir)[-1]
     slot = time.strftime('%Y%m%d%H%M%S', time.gmtime(good.start - 1))
-    (replayed.paths.flow_dir / f'nfcapd.{slot}').write_bytes(os.urandom(600))
-    truncated = replayed.paths.flow_dir / f'nfcapd.{time.strftime("%Y%m%d%H%M%S", time.gmtime(good.start - 3))}'
+    Path(replayed.paths.flow_dir, f'nfcapd.{slot}').write_bytes(os.urandom(600))
+    truncated = Path(replayed.paths.flow_dir, f'nfcapd.{time.strftime("%Y%m%d%H%M%S", time.gmtime(good.start - 3))}')
     truncated.write_bytes(good.path.read_bytes()[:100])
     # nfdump alone, over the same range, stops at the damaged file: no answer, or a short one
     listed = files.list_files(replayed.paths.flow_dir)
@@ -305,7 +305,7 @@ def test_a_dead_collector_is_restarted_and_a_dead_supervisor_takes_it_along(hist
             break
         assert time.monotonic() < deadline, 'the supervisor did not restart nfcapd'
         time.sleep(0.1)
-    assert 'exited (signal 9); starting it again' in history.paths.collector_log.read_text()
+    assert 'exited (signal 9); starting it again' in Path(history.paths.collector_log).read_text()
     supervisor = service.Supervised(history.kernel, history.paths).pid()
     collector_pid = service.collector_pids(history.kernel, history.paths).pop()
     os.kill(supervisor, signal.SIGKILL)
@@ -343,11 +343,11 @@ def test_health_reports_disk_oldest_record_and_rate(history):
 
 def test_health_says_when_the_size_limit_cuts_history_short(tmp_path):
     paths = HistoryPaths(Paths(tmp_path))
-    paths.flow_dir.mkdir(parents=True)
+    os.makedirs(paths.flow_dir)
     now = time.time()
     for age in (600, 300):
         name = time.strftime('nfcapd.%Y%m%d%H%M', time.gmtime(now - age))
-        (paths.flow_dir / name).write_bytes(b'\0' * (8 * 1024 * 1024))
+        Path(paths.flow_dir, name).write_bytes(b'\0' * (8 * 1024 * 1024))
     status = health.build(Kernel(Paths(tmp_path)), paths, HistoryConfig(max_size_mib=16), now=now)
     assert any('The size limit (16 MiB) holds only 0.2 hours of history, less than the retention'
                in hint for hint in status['hints'])
@@ -512,7 +512,7 @@ def test_unicode_only_where_the_locale_says_utf8():
 @pytest.mark.skipif(os.geteuid() != 0, reason='mounts a small tmpfs')
 def test_a_full_disk_is_said_and_the_history_still_answers(tmp_path):
     root = tmp_path / 'root'
-    flow_dir = HistoryPaths(Paths(root)).flow_dir
+    flow_dir = Path(HistoryPaths(Paths(root)).flow_dir)
     flow_dir.mkdir(parents=True)
     subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=1m,mode=0755', 'vyflow-history-test',
                     str(flow_dir)], check=True)   # 0755: vyflow refuses a directory others may write

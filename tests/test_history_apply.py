@@ -8,6 +8,7 @@ failure at any step leaves both as they were, deleting it stops the collector.
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -48,7 +49,7 @@ def with_history(kernel, port, **changes):
 def snapshot(kernel, netns):  # noqa: F811
     """System state, rules and files, but for history's own (flow files, its
     log, the sampling record: they grow by design)."""
-    root = kernel.paths.root
+    root = Path(kernel.paths.root)
     files = {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob('*'))
              if p.is_file() and not p.name.startswith('.')
              and not str(p.relative_to(root)).startswith(HISTORY_FILES)}

@@ -19,11 +19,10 @@ import functools
 import os
 import stat
 from collections.abc import Callable
-from pathlib import Path
 
 from vyflow.errors import FileKindError, LimitError
-from vyflow.safepath import (OPERATOR, OPERATOR_IN_ROOT, OWN, Policy, directory, final_link,
-                             kind_of, open_in)
+from vyflow.safepath import (OPERATOR, OPERATOR_IN_ROOT, OWN, Policy, StrPath, directory,
+                             final_link, kind_of, open_in)
 from vyflow.text import shown
 
 __all__ = ['OPERATOR', 'OPERATOR_IN_ROOT', 'OWN', 'Policy', 'MAX_FILE_BYTES', 'FILE_MODE',
@@ -48,7 +47,7 @@ def _naming_the_path(function: Function) -> Function:
     """Operating-system errors name the whole path (calls relative to a
     directory descriptor only know the last component)."""
     @functools.wraps(function)
-    def wrapper(path: Path, *args, **kwargs):
+    def wrapper(path: StrPath, *args, **kwargs):
         try:
             return function(path, *args, **kwargs)
         except OSError as exc:
@@ -59,10 +58,10 @@ def _naming_the_path(function: Function) -> Function:
 
 
 @_naming_the_path
-def read_bytes(path: Path, policy: Policy = OWN, limit: int = MAX_FILE_BYTES) -> bytes | None:
+def read_bytes(path: StrPath, policy: Policy = OWN, limit: int = MAX_FILE_BYTES) -> bytes | None:
     """The file's bytes, or None when it (or its directory) does not exist."""
-    path = final_link(path, policy)
-    with directory(path.parent, policy, create=False) as dir_fd:
+    path = final_link(os.fspath(path), policy)
+    with directory(os.path.dirname(path), policy, create=False) as dir_fd:
         if dir_fd is None:
             return None
         try:
@@ -85,12 +84,12 @@ def read_bytes(path: Path, policy: Policy = OWN, limit: int = MAX_FILE_BYTES) ->
         os.close(fd)
 
 
-def _too_large(path: Path, limit: int) -> LimitError:
-    return LimitError(f'{shown(str(path))} is larger than {limit // (1024 * 1024)} MiB, '
+def _too_large(path: str, limit: int) -> LimitError:
+    return LimitError(f'{shown(path)} is larger than {limit // (1024 * 1024)} MiB, '
                       'the most vyflow reads')
 
 
-def read_text(path: Path, policy: Policy = OWN, limit: int = MAX_FILE_BYTES) -> str | None:
+def read_text(path: StrPath, policy: Policy = OWN, limit: int = MAX_FILE_BYTES) -> str | None:
     """The file's UTF-8 text, or None when it does not exist."""
     data = read_bytes(path, policy, limit)
     return None if data is None else data.decode('utf-8')
@@ -113,20 +112,20 @@ def _temp_file(dir_fd: int, name: str) -> tuple[str, int]:
             continue
 
 
-def _refuse_non_regular(dir_fd: int, path: Path) -> None:
+def _refuse_non_regular(dir_fd: int, path: str) -> None:
     """A name about to be replaced must be a regular file (or absent): a save
     never turns /dev/null or a link into a file."""
     try:
-        info = os.stat(path.name, dir_fd=dir_fd, follow_symlinks=False)
+        info = os.stat(os.path.basename(path), dir_fd=dir_fd, follow_symlinks=False)
     except FileNotFoundError:
         return
     if not stat.S_ISREG(info.st_mode):
-        raise FileKindError(f'{shown(str(path))} is {kind_of(info.st_mode)}: vyflow writes only '
+        raise FileKindError(f'{shown(path)} is {kind_of(info.st_mode)}: vyflow writes only '
                             'regular files or new ones, and never through a link')
 
 
-def _written_temp(dir_fd: int, path: Path, data: bytes, mode: int) -> str:
-    temp, fd = _temp_file(dir_fd, path.name)
+def _written_temp(dir_fd: int, path: str, data: bytes, mode: int) -> str:
+    temp, fd = _temp_file(dir_fd, os.path.basename(path))
     try:
         _write_all(fd, data)
         os.fchmod(fd, mode)
@@ -148,14 +147,15 @@ class StagedWrite:
     no space. The directory stays open from staging to commit, so the rename
     lands in the directory that was checked."""
 
-    def __init__(self, path: Path, data: bytes | str, mode: int = FILE_MODE,
+    def __init__(self, path: StrPath, data: bytes | str, mode: int = FILE_MODE,
                  policy: Policy = OWN):
         if isinstance(data, str):
             data = data.encode('utf-8')
-        self.path = path
-        with directory(path.parent, policy, create=policy.create_directories) as dir_fd:
+        self.path = path = os.fspath(path)
+        parent = os.path.dirname(path)
+        with directory(parent, policy, create=policy.create_directories) as dir_fd:
             if dir_fd is None:
-                raise FileNotFoundError(errno.ENOENT, 'no such directory', str(path.parent))
+                raise FileNotFoundError(errno.ENOENT, 'no such directory', parent)
             _refuse_non_regular(dir_fd, path)
             self._dir_fd: Optional[int] = os.dup(dir_fd)
         try:
@@ -169,7 +169,8 @@ class StagedWrite:
         if self._dir_fd is None:
             raise RuntimeError(f'{self.path}: staged write already ended')
         try:
-            os.rename(self.temp, self.path.name, src_dir_fd=self._dir_fd, dst_dir_fd=self._dir_fd)
+            os.rename(self.temp, os.path.basename(self.path),
+                      src_dir_fd=self._dir_fd, dst_dir_fd=self._dir_fd)
         except BaseException:
             self.abandon()
             raise
@@ -195,27 +196,29 @@ class StagedWrite:
             self._dir_fd = None
 
 
-def stale_temps(path: Path, name_prefix: str, policy: Policy = OWN) -> list[Path]:
+def stale_temps(path: StrPath, name_prefix: str, policy: Policy = OWN) -> list[str]:
     """Temp files that staged writes of files named ``name_prefix…`` in
     directory ``path`` left behind when their process was killed (only
     meaningful under the lock that serialises those writes)."""
-    return [path / name for name in list_directory(path, policy)
+    return [os.path.join(path, name) for name in list_directory(path, policy)
             if name.startswith(f'.{name_prefix}') and name.endswith('.tmp')]
 
 
 @_naming_the_path
-def write_atomic(path: Path, data: bytes | str, mode: int = FILE_MODE,
+def write_atomic(path: StrPath, data: bytes | str, mode: int = FILE_MODE,
                  policy: Policy = OWN) -> None:
     """Replace ``path`` with ``data`` atomically and durably, at ``mode``."""
     if isinstance(data, str):
         data = data.encode('utf-8')
-    with directory(path.parent, policy, create=policy.create_directories) as dir_fd:
+    path = os.fspath(path)
+    parent, name = os.path.split(path)
+    with directory(parent, policy, create=policy.create_directories) as dir_fd:
         if dir_fd is None:
-            raise FileNotFoundError(errno.ENOENT, 'no such directory', str(path.parent))
+            raise FileNotFoundError(errno.ENOENT, 'no such directory', parent)
         _refuse_non_regular(dir_fd, path)
         temp = _written_temp(dir_fd, path, data, mode)
         try:
-            os.rename(temp, path.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+            os.rename(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
         except BaseException:
             os.unlink(temp, dir_fd=dir_fd)
             raise
@@ -223,17 +226,19 @@ def write_atomic(path: Path, data: bytes | str, mode: int = FILE_MODE,
 
 
 @_naming_the_path
-def create_exclusive(path: Path, data: bytes, mode: int = FILE_MODE,
+def create_exclusive(path: StrPath, data: bytes, mode: int = FILE_MODE,
                      policy: Policy = OWN) -> bool:
     """Create ``path`` holding ``data`` durably unless the name is taken
     (False then): a complete temp file is hard-linked to the name, which
     fails rather than replaces."""
-    with directory(path.parent, policy, create=policy.create_directories) as dir_fd:
+    path = os.fspath(path)
+    parent, name = os.path.split(path)
+    with directory(parent, policy, create=policy.create_directories) as dir_fd:
         if dir_fd is None:
-            raise FileNotFoundError(errno.ENOENT, 'no such directory', str(path.parent))
+            raise FileNotFoundError(errno.ENOENT, 'no such directory', parent)
         temp = _written_temp(dir_fd, path, data, mode)
         try:
-            os.link(temp, path.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd,
+            os.link(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd,
                     follow_symlinks=False)
         except FileExistsError:
             return False
@@ -244,13 +249,14 @@ def create_exclusive(path: Path, data: bytes, mode: int = FILE_MODE,
 
 
 @_naming_the_path
-def remove_durable(path: Path, policy: Policy = OWN) -> bool:
+def remove_durable(path: StrPath, policy: Policy = OWN) -> bool:
     """Remove ``path`` if present, durably; True if something was removed."""
-    with directory(path.parent, policy, create=False) as dir_fd:
+    parent, name = os.path.split(path)
+    with directory(parent, policy, create=False) as dir_fd:
         if dir_fd is None:
             return False
         try:
-            os.unlink(path.name, dir_fd=dir_fd)
+            os.unlink(name, dir_fd=dir_fd)
         except FileNotFoundError:
             return False
         os.fsync(dir_fd)
@@ -258,14 +264,14 @@ def remove_durable(path: Path, policy: Policy = OWN) -> bool:
 
 
 @_naming_the_path
-def list_directory(path: Path, policy: Policy = OWN) -> list[str]:
+def list_directory(path: StrPath, policy: Policy = OWN) -> list[str]:
     """The names in directory ``path`` (checked like any other); [] if missing."""
     with directory(path, policy, create=False) as fd:
         return [] if fd is None else os.listdir(fd)
 
 
 @_naming_the_path
-def ensure_directory(path: Path) -> None:
+def ensure_directory(path: StrPath) -> None:
     """Make one of vyflow's own directories (0755, every missing one on the
     way), checked like every directory vyflow uses."""
     with directory(path, OWN, create=True):
@@ -273,19 +279,21 @@ def ensure_directory(path: Path) -> None:
 
 
 @_naming_the_path
-def open_for_append(path: Path, mode: int = FILE_MODE) -> int:
+def open_for_append(path: StrPath, mode: int = FILE_MODE) -> int:
     """A descriptor appending to one of vyflow's own files (the log),
     created at ``mode``; the caller closes it."""
-    with directory(path.parent, OWN, create=True) as dir_fd:
+    path = os.fspath(path)
+    with directory(os.path.dirname(path), OWN, create=True) as dir_fd:
         fd = open_in(dir_fd, path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_MODE)
     _own_mode(fd, mode)
     return fd
 
 
 @_naming_the_path
-def open_lock(path: Path) -> int:
+def open_lock(path: StrPath) -> int:
     """A descriptor of one of vyflow's lock files (0600), for ``flock``."""
-    with directory(path.parent, OWN, create=True) as dir_fd:
+    path = os.fspath(path)
+    with directory(os.path.dirname(path), OWN, create=True) as dir_fd:
         fd = open_in(dir_fd, path, os.O_RDWR | os.O_CREAT, PRIVATE_MODE)
     _own_mode(fd, PRIVATE_MODE)
     return fd

@@ -11,7 +11,6 @@ overflow the stack.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from vyflow.atomicfile import OWN, Policy, read_text
@@ -21,6 +20,7 @@ from vyflow.definitions.config_schema import VALIDATOR_KEYWORD
 from vyflow.definitions.model import Definition, Definitions
 from vyflow.errors import ConfigError
 from vyflow.paths import read_compiled
+from vyflow.safepath import StrPath
 from vyflow.text import shown
 
 
@@ -49,7 +49,7 @@ def schema_problems(data: Any, schema: dict) -> list[str]:
     return problems
 
 
-def load_json_config(path: Path, schema_path: Path, definitions: Definitions,
+def load_json_config(path: StrPath, schema_path: StrPath, definitions: Definitions,
                      policy: Policy = OWN) -> ConfigNode:
     """Read, validate and convert a JSON config; ConfigError lists problems."""
     where = shown(str(path))

@@ -17,7 +17,6 @@ memory only, as VyOS does: the operator's file is input and stays as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from vyflow import __version__
 from vyflow.atomicfile import OWN, Policy, read_bytes
@@ -26,6 +25,7 @@ from vyflow.definitions.model import Definitions
 from vyflow.errors import ConfigError, ConfigParseError, MigrationError
 from vyflow.migration import Migration, migrate_config, replace_keeping_backup
 from vyflow.paths import Resources
+from vyflow.safepath import StrPath
 from vyflow.store import decode_config
 from vyflow.text import shown
 from vyflow.validation import validate_tree
@@ -44,7 +44,7 @@ def foreign_notice(sections: list[str]) -> str:
             f'but neither validated nor applied: {", ".join(shown(s) for s in sorted(sections))}')
 
 
-def _migration_notices(path: Path | str, migration: Migration, footer: bool) -> list[str]:
+def _migration_notices(path: StrPath, migration: Migration, footer: bool) -> list[str]:
     """A header naming the versions crossed, then what each step changed."""
     spans: dict[str, list[int]] = {}
     for report in migration.reports:
@@ -60,7 +60,7 @@ def _migration_notices(path: Path | str, migration: Migration, footer: bool) -> 
     return [f"Migrated '{path}' ({crossed}):"] + [f'  {text}' for text in migration.messages]
 
 
-def _refuse_bare_sections(tree: ConfigNode, definitions: Definitions, path: Path | str) -> None:
+def _refuse_bare_sections(tree: ConfigNode, definitions: Definitions, path: StrPath) -> None:
     """A section this system does not know that holds nothing ("router1",
     the whole of /etc/hostname) means the file is not a config file."""
     for name, section in tree.children.items():
@@ -70,7 +70,7 @@ def _refuse_bare_sections(tree: ConfigNode, definitions: Definitions, path: Path
                                    'sections such as "system { ... }"', line, column, str(path))
 
 
-def read_config(path: Path, definitions: Definitions, rewrite: bool = True,
+def read_config(path: StrPath, definitions: Definitions, rewrite: bool = True,
                 policy: Policy = OWN) -> LoadedConfig:
     """Parse, migrate and validate a config file; with ``rewrite``, a migrated
     file is written back with the original kept as a backup. ``policy``

@@ -17,14 +17,14 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from vyflow.atomicfile import open_lock
 from vyflow.errors import CommitInProgressError
+from vyflow.safepath import StrPath
 
 
 @contextmanager
-def file_lock(path: Path, *, wait: float = 0.0, what: str = 'commit') -> Iterator[None]:
+def file_lock(path: StrPath, *, wait: float = 0.0, what: str = 'commit') -> Iterator[None]:
     """Hold an exclusive lock on ``path``; wait up to ``wait`` seconds
     (forever if negative), then raise CommitInProgressError."""
     fd = open_lock(path)

@@ -15,17 +15,15 @@ import time (migrations, the commit-confirm timer) attach it at once with
 
 from __future__ import annotations
 
-from pathlib import Path
-
 TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
     import logging
 
 FORMAT = '%(asctime)s %(name)s %(levelname)s %(message)s'
-_destination: list[Path] = []
+_destination: list[str] = []
 
 
-def log_to(path: Path) -> None:
+def log_to(path: str) -> None:
     """Send vyflow's log to ``path`` from the first record on (once per process)."""
     if not _destination:
         _destination.append(path)
@@ -41,14 +39,14 @@ def logger(name: str) -> logging.Logger:
     return logging.getLogger(name)
 
 
-def _file_handler(path: Path, logging) -> logging.Handler:
+def _file_handler(path: str, logging) -> logging.Handler:
     from vyflow.atomicfile import open_for_append
 
     class SafeFileHandler(logging.FileHandler):
         """A FileHandler whose file is opened without following links."""
 
         def _open(self):
-            return open(open_for_append(Path(self.baseFilename)), 'a', encoding='utf-8',
+            return open(open_for_append(self.baseFilename), 'a', encoding='utf-8',
                         errors='backslashreplace')
 
     handler = SafeFileHandler(path, mode='a', encoding='utf-8', delay=True)

@@ -33,11 +33,14 @@ import os
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from vyflow.errors import FileKindError, UnsafePathError
 from vyflow.records import dataclass
 from vyflow.text import shown
+
+StrPath = str | os.PathLike[str]
+"""A path as vyflow's own modules pass it (``str``), or as callers that build
+paths with pathlib pass it: public functions take both (``os.fspath``)."""
 
 DIRECTORY_MODE = 0o755
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -107,12 +110,17 @@ def _trusted_link(dir_fd: int, name: str) -> str | None:
     return None
 
 
-def _open_directory(path: Path, policy: Policy, create: bool) -> int | None:
+def _names(path: str) -> list[str]:
+    """The names below ``/`` in the absolute ``path``, normalised."""
+    return [name for name in os.path.normpath(path).split('/') if name]
+
+
+def _open_directory(path: str, policy: Policy, create: bool) -> int | None:
     """A descriptor of directory ``path`` walked from ``/`` without following
     untrusted links, each directory checked; None if it does not exist."""
-    if not path.is_absolute():
+    if not os.path.isabs(path):
         raise ValueError(f'{path} is not absolute')
-    pending = list(Path(os.path.normpath(path)).parts[1:])
+    pending = _names(path)
     walked: list[str] = []
     links = 0
     fd = os.open('/', _DIRECTORY)
@@ -144,8 +152,7 @@ def _open_directory(path: Path, policy: Policy, create: bool) -> int | None:
                 # Restart from / on the link's target (paths walked so far hold no links,
                 # so ".." in the target can be resolved by name).
                 base = '/' if target.startswith('/') else '/' + '/'.join(walked)
-                resolved = Path(os.path.normpath(os.path.join(base, target)))
-                pending = list(resolved.parts[1:]) + pending
+                pending = _names(os.path.join(base, target)) + pending
                 walked = []
                 os.close(fd)
                 fd = os.open('/', _DIRECTORY)
@@ -177,10 +184,10 @@ def _make_directory(parent_fd: int, name: str, where: str) -> int:
 
 
 @contextmanager
-def directory(path: Path, policy: Policy, create: bool) -> Iterator[int | None]:
+def directory(path: StrPath, policy: Policy, create: bool) -> Iterator[int | None]:
     """The checked directory ``path`` as a descriptor (None if it does not
     exist and is not to be created), closed afterwards."""
-    fd = _open_directory(path, policy, create)
+    fd = _open_directory(os.fspath(path), policy, create)
     try:
         yield fd
     finally:
@@ -188,36 +195,38 @@ def directory(path: Path, policy: Policy, create: bool) -> Iterator[int | None]:
             os.close(fd)
 
 
-def open_in(dir_fd: int, path: Path, flags: int, mode: int) -> int:
-    """Open the file ``path.name`` inside ``dir_fd`` without following a link;
-    refuse anything but a regular file."""
+def open_in(dir_fd: int, path: str, flags: int, mode: int) -> int:
+    """Open the file ``path``'s last name inside ``dir_fd`` (its directory)
+    without following a link; refuse anything but a regular file."""
+    name = os.path.basename(path)
     try:
-        fd = os.open(path.name, flags | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, mode,
+        fd = os.open(name, flags | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, mode,
                      dir_fd=dir_fd)
     except OSError as exc:
         if exc.errno not in (errno.ELOOP, errno.EISDIR, errno.ENXIO):
             raise
-        info = os.stat(path.name, dir_fd=dir_fd, follow_symlinks=False)
-        raise FileKindError(f'{shown(str(path))} is {kind_of(info.st_mode)}: vyflow uses only '
+        info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        raise FileKindError(f'{shown(path)} is {kind_of(info.st_mode)}: vyflow uses only '
                             'regular files and never follows a link there') from None
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
-        raise FileKindError(f'{shown(str(path))} is {kind_of(info.st_mode)}: vyflow uses only '
+        raise FileKindError(f'{shown(path)} is {kind_of(info.st_mode)}: vyflow uses only '
                             'regular files')
     os.set_blocking(fd, True)
     return fd
 
 
-def final_link(path: Path, policy: Policy) -> Path:
+def final_link(path: str, policy: Policy) -> str:
     """An operator's path whose last component is a trusted link, resolved
     (repeatedly); any other path as it is."""
     for _ in range(_MAX_LINKS):
         if not policy.follow_trusted_links:
             return path
-        with directory(path.parent, policy, create=False) as dir_fd:
-            target = None if dir_fd is None else _trusted_link(dir_fd, path.name)
+        parent, name = os.path.split(path)
+        with directory(parent, policy, create=False) as dir_fd:
+            target = None if dir_fd is None else _trusted_link(dir_fd, name)
         if target is None:
             return path
-        path = Path(os.path.normpath(os.path.join(path.parent, target)))
+        path = os.path.normpath(os.path.join(parent, target))
     return path

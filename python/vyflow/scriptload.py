@@ -9,28 +9,28 @@ from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
+import os
 import re
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from types import ModuleType
 
 from vyflow.errors import DefinitionError
+from vyflow.safepath import StrPath
 
 _loaded: dict[str, ModuleType] = {}
 
 
-def import_script(path: str | Path, prefix: str, required: Sequence[str] = ()) -> ModuleType:
+def import_script(path: StrPath, prefix: str, required: Sequence[str] = ()) -> ModuleType:
     """Load ``path`` as a module named ``prefix`` + its stem; check it defines
     the ``required`` callables."""
-    file = Path(path)
-    key = str(file)
+    key = os.fspath(path)
     module = _loaded.get(key)
     if module is not None:
         return module
-    if not file.is_file():
-        raise DefinitionError(f'script {file} does not exist')
-    name = prefix + re.sub(r'\W', '_', file.name)
+    if not os.path.isfile(key):
+        raise DefinitionError(f'script {key} does not exist')
+    name = prefix + re.sub(r'\W', '_', os.path.basename(key))
     loader = importlib.machinery.SourceFileLoader(name, key)
     spec = importlib.util.spec_from_loader(name, loader)
     module = importlib.util.module_from_spec(spec)
@@ -38,13 +38,13 @@ def import_script(path: str | Path, prefix: str, required: Sequence[str] = ()) -
     # Scripts without a .py suffix (migration N-to-M) are not byte-compiled by
     # the package; never leave a __pycache__ of ours next to installed files.
     writes_bytecode = sys.dont_write_bytecode
-    sys.dont_write_bytecode = writes_bytecode or file.suffix != '.py'
+    sys.dont_write_bytecode = writes_bytecode or os.path.splitext(key)[1] != '.py'
     try:
         loader.exec_module(module)
     finally:
         sys.dont_write_bytecode = writes_bytecode
     missing = [item for item in required if not callable(getattr(module, item, None))]
     if missing:
-        raise DefinitionError(f'script {file} lacks {", ".join(missing)}')
+        raise DefinitionError(f'script {key} lacks {", ".join(missing)}')
     _loaded[key] = module
     return module

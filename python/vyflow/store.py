@@ -18,9 +18,9 @@ so a config saved here still tells VyOS how old its other sections are.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from vyflow import __version__
 from vyflow.atomicfile import StagedWrite, read_bytes, remove_durable, write_atomic
@@ -44,7 +44,7 @@ def decode_config(data: bytes) -> str:
     return text[1:] if text.startswith(BOM) else text
 
 
-def storage_error(path: Path, exc: OSError, consequence: str) -> StorageError:
+def storage_error(path: str, exc: OSError, consequence: str) -> StorageError:
     """A clear message for a file that could not be written."""
     return StorageError(f'Cannot write {path}: {exc.strerror or exc}; {consequence}. '
                         'Make room on (or remount read-write) the filesystem holding it '
@@ -67,7 +67,7 @@ class ConfigStore:
                 if name not in self.component_versions}
 
     @staticmethod
-    def load_file(path: Path, remedy: str) -> tuple[str, ConfigFile] | None:
+    def load_file(path: str, remedy: str) -> tuple[str, ConfigFile] | None:
         """(text, parsed) of a file vyflow wrote, None when absent;
         DamagedFileError naming it when it cannot be what vyflow wrote."""
         try:
@@ -75,7 +75,7 @@ class ConfigStore:
             if data is None:
                 return None
             text = decode_config(data)
-            parsed = parse_config(text, str(path))
+            parsed = parse_config(text, path)
         except OSError as exc:
             raise DamagedFileError(path, f'cannot be read: {exc.strerror or exc}', remedy) from None
         except ConfigParseError as exc:
@@ -163,7 +163,7 @@ class ConfigStore:
         try:
             had_changes = self.has_changes()
         except DamagedFileError:
-            had_changes = self.paths.working_config.exists()
+            had_changes = os.path.exists(self.paths.working_config)
         try:
             remove_durable(self.paths.working_config)
         except OSError as exc:

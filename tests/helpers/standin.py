@@ -106,11 +106,12 @@ class StandInKernel(Kernel):
 
     def load_module(self) -> None:
         self.inject_fault('module:load')
-        options = modprobe_options(self.paths.root)
-        module_replica(self.paths.root, options.get('protocol', '5'), self.fork)
+        root = Path(self.paths.root)
+        options = modprobe_options(root)
+        module_replica(root, options.get('protocol', '5'), self.fork)
         for name, value in options.items():   # what modprobe sets, as the module shows it
             sysctl = SETTINGS.get(name, (None, None))[0]
-            for path in (self.params_dir / name, self.sysctl_dir / (sysctl or '-')):
+            for path in (Path(self.params_dir, name), Path(self.sysctl_dir, sysctl or '-')):
                 if path.exists():
                     path.write_text(value + '\n')
         hooks = int(options.get('hooks', 0))
@@ -122,7 +123,7 @@ class StandInKernel(Kernel):
         self.inject_fault('module:unload')
         subprocess.run(['ip', 'netns', 'exec', self.netns, 'nft', 'delete', 'table', 'inet', TABLE],
                        capture_output=True, check=False)
-        remove_replica(self.paths.root)
+        remove_replica(Path(self.paths.root))
 
     def accounted(self) -> dict[str, int]:
         """Packets the stand-in module saw per hook."""

@@ -60,9 +60,9 @@ def _merging(loaded: LoadedConfig, paths: Paths, definitions: Definitions):
 
 def allowed_file(paths: Paths, name: Any) -> Path:
     """The file a request names, if it lies in the saved-config directory."""
-    directory = paths.saved_config.parent
+    directory = Path(paths.config_dir)
     if name is None or name == '':
-        return paths.saved_config
+        return Path(paths.saved_config)
     if not isinstance(name, str) or '\0' in name:
         raise ApiError('"file" must be a file name')
     given = Path(name)

@@ -71,14 +71,15 @@ class SettingsFiles:
 
     @property
     def directory(self) -> Path:
-        return self.paths.run_dir / 'https'
+        return Path(self.paths.run_dir) / 'https'
 
     settings = property(lambda self: self.directory / 'api.json')
     certificate = property(lambda self: self.directory / 'certificate.pem')
     private_key = property(lambda self: self.directory / 'private-key.pem')
     self_signed_certificate = property(
-        lambda self: self.paths.state_dir / 'https' / 'self-signed.pem')
-    self_signed_key = property(lambda self: self.paths.state_dir / 'https' / 'self-signed.key')
+        lambda self: Path(self.paths.state_dir) / 'https' / 'self-signed.pem')
+    self_signed_key = property(
+        lambda self: Path(self.paths.state_dir) / 'https' / 'self-signed.key')
 
     def load(self) -> Optional[ServerSettings]:
         """The settings, or None when the service is not configured (or the

@@ -12,7 +12,6 @@ import ipaddress
 import os
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Optional
 
 from vyflow.api.auth import FailureLimiter
@@ -23,6 +22,7 @@ from vyflow.configtree import ConfigNode, parse_config
 from vyflow.definitions.model import Definitions
 from vyflow.definitions.masking import mask_secrets, secret_values
 from vyflow.paths import Paths, Resources
+from vyflow.safepath import StrPath
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class ActiveSettings:
         return any(client in network for network in self.networks)
 
 
-def _stamp(path: Path) -> Optional[tuple]:
+def _stamp(path: StrPath) -> Optional[tuple]:
     try:
         status = os.stat(path)
     except FileNotFoundError:
@@ -60,7 +60,7 @@ def _stamp(path: Path) -> Optional[tuple]:
 class _Cached:
     """A value rebuilt when its file's stamp changes (thread-safe)."""
 
-    def __init__(self, path: Path, build: Callable[[], Any]):
+    def __init__(self, path: StrPath, build: Callable[[], Any]):
         self.path = path
         self.build = build
         self._stamp: Any = object()

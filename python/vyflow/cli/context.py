@@ -67,7 +67,7 @@ class Context:
         through ``logging.getLogger('vyflow.…')``; the file is opened only
         when something is written."""
         from vyflow.logfile import log_to, logger
-        if not self.recording and not self.paths.log_file.parent.is_dir():
+        if not self.recording and not os.path.isdir(self.paths.log_dir):
             return  # a dry run creates nothing, not even the log directory
         log_to(self.paths.log_file)
         logger('vyflow')
@@ -77,7 +77,7 @@ class Context:
         from vyflow.commit.engine import CommitEngine
         from vyflow.config import RunEnvironment
         from vyflow.logfile import log_to
-        if self.recording or self.paths.log_file.parent.is_dir():   # a dry run creates nothing
+        if self.recording or os.path.isdir(self.paths.log_dir):   # a dry run creates nothing
             log_to(self.paths.log_file)    # logging itself is imported only if the commit logs
         environment = RunEnvironment(self.paths, self.resources, self.dry_run)
         return CommitEngine(environment, self.definitions, self.out, self.user,

@@ -71,7 +71,8 @@ def dispatch(context: Context, words: Sequence[str]) -> int:
     if module_name is None:
         context.warn(f'vyflow: unknown command {quoted(words[0])}\n{USAGE}')
         return 2
-    if context.recording and words[0] not in UNMANAGED and context.paths.confirm_state.exists():
+    if (context.recording and words[0] not in UNMANAGED
+            and os.path.exists(context.paths.confirm_state)):
         from vyflow.commit.timer import resume  # a commit-confirm without its timer
         context.warn(resume(context.paths) or '')
     module = importlib.import_module(f'vyflow.cli.commands.{module_name}')

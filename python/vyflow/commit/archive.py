@@ -23,16 +23,17 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import time
 import zlib
-from pathlib import Path
 
 from vyflow.atomicfile import (StagedWrite, list_directory, read_bytes, remove_durable,
                                stale_temps)
 from vyflow.errors import DamagedFileError, RevisionError
 from vyflow.logfile import logger
 from vyflow.records import dataclass
+from vyflow.safepath import StrPath
 
 TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class DamagedRevision:
     """A revision file that cannot be read: shown in its place, never used."""
 
     sequence: int
-    path: Path
+    path: str
     reason: str
 
     def summary(self) -> dict:
@@ -121,8 +122,8 @@ class StagedRevision:
 
 
 class Archive:
-    def __init__(self, directory: Path, keep: int = KEEP):
-        self.directory = directory
+    def __init__(self, directory: StrPath, keep: int = KEEP):
+        self.directory = os.fspath(directory)
         self.keep = keep
 
     def sequences(self) -> list[int]:
@@ -130,12 +131,16 @@ class Archive:
         found = []
         for name in list_directory(self.directory):
             match = _NAME.match(name)
-            if match and self._path(int(match.group(1))).name == name:  # canonical only
+            if match and self._name(int(match.group(1))) == name:  # canonical only
                 found.append(int(match.group(1)))
         return sorted(found, reverse=True)
 
-    def _path(self, sequence: int) -> Path:
-        return self.directory / f'rev-{sequence:08d}.json.gz'
+    @staticmethod
+    def _name(sequence: int) -> str:
+        return f'rev-{sequence:08d}.json.gz'
+
+    def _path(self, sequence: int) -> str:
+        return os.path.join(self.directory, self._name(sequence))
 
     def _entry(self, sequence: int) -> Entry:
         path = self._path(sequence)

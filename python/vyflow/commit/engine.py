@@ -27,6 +27,7 @@ working config, or of a given tree, optionally as a commit-confirm),
 
 from __future__ import annotations
 
+import os
 import time
 
 from vyflow.atomicfile import read_bytes, remove_durable, stale_temps
@@ -185,7 +186,7 @@ class CommitEngine(ConfirmSettling):
             except Exception as exc:   # the commit stands: say what was not done
                 print(f'WARNING: committed, but {runner.describe(exc)}', file=self.out)
         if result.ended_confirm or (request.confirm_seconds is None
-                                    and self.paths.confirm_state.exists()):
+                                    and os.path.exists(self.paths.confirm_state)):
             self._drop_state_quietly()
         self._report(request, result)
         return result

@@ -26,12 +26,11 @@ import fcntl
 import os
 import sys
 import time
-from pathlib import Path
 
 from vyflow.commit.confirm import read_state
 from vyflow.errors import DamagedFileError
 from vyflow.logfile import logger
-from vyflow.paths import Paths
+from vyflow.paths import Paths, library_dir
 
 TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
@@ -42,8 +41,8 @@ POLL = 1.0                 # seconds between looks at the state
 RETRY = (5.0, 300.0)       # back-off after a failed revert: first, longest
 
 
-def lock_path(paths: Paths) -> Path:
-    return paths.run_dir / 'commit-confirm-timer.lock'
+def lock_path(paths: Paths) -> str:
+    return os.path.join(paths.run_dir, 'commit-confirm-timer.lock')
 
 
 def take_lock(paths: Paths) -> int | None:
@@ -58,10 +57,6 @@ def take_lock(paths: Paths) -> int | None:
     return fd
 
 
-def _package_parent() -> str:
-    return str(Path(__file__).resolve().parents[2])
-
-
 def spawn(paths: Paths, fd: int) -> int:
     """Start a detached timer that inherits the locked ``fd``; returns its pid."""
     import subprocess
@@ -69,7 +64,7 @@ def spawn(paths: Paths, fd: int) -> int:
             '--lock-fd', str(fd)]
     environment = dict(os.environ)
     environment['PYTHONPATH'] = os.pathsep.join(
-        filter(None, [_package_parent(), environment.get('PYTHONPATH')]))
+        filter(None, [library_dir(), environment.get('PYTHONPATH')]))
     process = subprocess.Popen(argv, start_new_session=True, stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                close_fds=True, pass_fds=(fd,), env=environment, cwd='/')
@@ -79,7 +74,7 @@ def spawn(paths: Paths, fd: int) -> int:
 def ensure_timer(paths: Paths) -> int | None:
     """Start a timer if a commit-confirm state exists and no timer lives;
     returns the new timer's pid (None: none needed, or one is running)."""
-    if not paths.confirm_state.exists():
+    if not os.path.exists(paths.confirm_state):
         return None
     fd = take_lock(paths)
     if fd is None:
@@ -170,7 +165,7 @@ def serve(paths: Paths, fd: int, settle: Callable[[], float | None]) -> None:
     while fd is not None:
         _follow(paths, settle)
         os.close(fd)
-        if not paths.confirm_state.exists():
+        if not os.path.exists(paths.confirm_state):
             return
         fd = take_lock(paths)
         if fd is not None:

@@ -20,9 +20,9 @@ import marshal
 import os
 import stat
 import zlib
-from pathlib import Path
 
 from vyflow.paths import read_compiled
+from vyflow.safepath import StrPath
 
 TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
@@ -31,20 +31,26 @@ if TYPE_CHECKING:
 FORMAT = 1
 
 
-def cache_path(json_path: Path) -> Path:
-    return json_path.with_suffix('.marshal')
+def cache_path(json_path: StrPath) -> str:
+    return os.path.splitext(json_path)[0] + '.marshal'
 
 
-def write_cache(json_path: Path, data: Any) -> None:
+def _read_bytes(path: StrPath) -> bytes:
+    with open(path, 'rb') as handle:
+        return handle.read()
+
+
+def write_cache(json_path: StrPath, data: Any) -> None:
     """Write the cache of ``data``, the content of ``json_path`` (build time)."""
-    raw = json_path.read_bytes()
+    raw = _read_bytes(json_path)
     blob = marshal.dumps((FORMAT, len(raw), zlib.crc32(raw), data))
     target = cache_path(json_path)
-    if not target.exists() or target.read_bytes() != blob:
-        target.write_bytes(blob)
+    if not os.path.exists(target) or _read_bytes(target) != blob:
+        with open(target, 'wb') as handle:
+            handle.write(blob)
 
 
-def load_compiled(json_path: Path) -> Any:
+def load_compiled(json_path: StrPath) -> Any:
     """The content of a compiled JSON file, from its cache when it is usable."""
     cached = _read_cache(json_path)
     return cached if cached is not None else read_compiled(json_path)
@@ -55,7 +61,7 @@ def _trusted(info: os.stat_result) -> bool:
             and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
 
 
-def _read_cache(json_path: Path) -> Any:
+def _read_cache(json_path: StrPath) -> Any:
     try:
         fd = os.open(cache_path(json_path), os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
@@ -65,7 +71,7 @@ def _read_cache(json_path: Path) -> Any:
             return None
         blob = handle.read()
     try:
-        raw = json_path.read_bytes()
+        raw = _read_bytes(json_path)
         form, size, crc, data = marshal.loads(blob)
     except (OSError, EOFError, ValueError, TypeError):
         return None

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
 from vyflow.definitions.cache import load_compiled
 from vyflow.errors import ConfigPathError, ValueValidationError
 from vyflow.records import dataclass, field
+from vyflow.safepath import StrPath
 from vyflow.text import bracketed, has_control, quoted
 
 _regex_cache: dict[str, re.Pattern] = {}
@@ -114,7 +114,7 @@ class Definitions:
         self.component_versions: dict[str, int] = cache.get('component_versions', {})
 
     @classmethod
-    def load(cls, path: Path) -> Definitions:
+    def load(cls, path: StrPath) -> Definitions:
         return cls(load_compiled(path))
 
     def lookup(self, path: Sequence[str]) -> Definition | None:

@@ -45,8 +45,8 @@ def gather(config: FlowConfig | None, kernel: Kernel) -> HistoryFacts:
 
 def _free_bytes(paths: HistoryPaths) -> int | None:
     where = paths.flow_dir
-    while not where.exists() and where != where.parent:
-        where = where.parent
+    while not os.path.exists(where) and where != os.path.dirname(where):
+        where = os.path.dirname(where)
     import shutil  # only with history configured: every commit imports this module
     try:
         return shutil.disk_usage(where).free

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from vyflow.safepath import StrPath
+
 _NAME = re.compile(r'nfcapd\.(\d{12}|\d{14})')
 _MAGIC = 0xA50C
 _HEADER = 40
@@ -51,7 +53,7 @@ def slot_start(name: str) -> Optional[float]:
     return float(calendar.timegm(parsed))
 
 
-def list_files(flow_dir: Path) -> list[FlowFile]:
+def list_files(flow_dir: StrPath) -> list[FlowFile]:
     """Finished flow files, oldest first ([] when the directory is missing)."""
     found = []
     try:
@@ -130,7 +132,7 @@ class Selection:
     skipped: dict[str, str]
 
 
-def select(flow_dir: Path, start: float, end: float) -> Selection:
+def select(flow_dir: StrPath, start: float, end: float) -> Selection:
     listed = list_files(flow_dir)
     sound, skipped = [], {}
     for item in in_window(listed, start, end):

@@ -17,7 +17,6 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 
 from vyflow.atomicfile import (ensure_directory, open_for_append, read_text, remove_durable,
                                write_atomic)
@@ -25,6 +24,7 @@ from vyflow.errors import ApplyError
 from vyflow.history import sockets
 from vyflow.history.collector import WATERMARK, CollectorSpec, Limits, parse_limits
 from vyflow.history.settings import HistoryPaths
+from vyflow.paths import library_dir
 
 TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
@@ -41,7 +41,8 @@ STOP_SECONDS = 15.0
 
 def _cmdline(pid: int) -> list[str]:
     try:
-        raw = Path(f'/proc/{pid}/cmdline').read_bytes()
+        with open(f'/proc/{pid}/cmdline', 'rb') as handle:
+            raw = handle.read()
     except OSError:
         return []
     return [part.decode(errors='replace') for part in raw.split(b'\0')[:-1]]
@@ -49,7 +50,8 @@ def _cmdline(pid: int) -> list[str]:
 
 def _alive(pid: int) -> bool:
     try:
-        state = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[0]
+        with open(f'/proc/{pid}/stat') as handle:
+            state = handle.read().rsplit(')', 1)[1].split()[0]
     except (OSError, IndexError):
         return False
     return state not in ('Z', 'X')
@@ -70,7 +72,7 @@ class Supervised:
             return None
         pid = int(text.strip())
         argv = _cmdline(pid)
-        if SUPERVISOR not in argv or str(self.paths.supervisor_pid) not in argv or not _alive(pid):
+        if SUPERVISOR not in argv or self.paths.supervisor_pid not in argv or not _alive(pid):
             return None
         return pid
 
@@ -79,7 +81,8 @@ class Supervised:
         if pid is None:
             return set()
         try:
-            children = Path(f'/proc/{pid}/task/{pid}/children').read_text().split()
+            with open(f'/proc/{pid}/task/{pid}/children') as handle:
+                children = handle.read().split()
         except OSError:
             return set()
         return {int(child) for child in children if _alive(int(child))}
@@ -93,14 +96,13 @@ class Supervised:
 
     def start(self, spec: CollectorSpec) -> None:
         log = self.paths.collector_log
-        library = str(Path(__file__).resolve().parents[2])
         environment = {**os.environ,
-                       'PYTHONPATH': os.pathsep.join(filter(None, [library,
+                       'PYTHONPATH': os.pathsep.join(filter(None, [library_dir(),
                                                                    os.environ.get('PYTHONPATH')]))}
         import subprocess  # only when a collector starts: every commit imports this module
         with open(open_for_append(log), 'ab') as output:
             launcher = subprocess.Popen(
-                [sys.executable, '-m', SUPERVISOR, '--pidfile', str(self.paths.supervisor_pid),
+                [sys.executable, '-m', SUPERVISOR, '--pidfile', self.paths.supervisor_pid,
                  '--', *spec.argv], stdin=subprocess.DEVNULL, stdout=output, stderr=output,
                 start_new_session=True, env=environment, close_fds=True)
         if launcher.wait(timeout=30) != 0:
@@ -175,7 +177,7 @@ def _wait(condition, seconds: float) -> bool:
 def backends(kernel: Kernel, paths: HistoryPaths) -> list:
     """The preferred place to run first, then the other (for reading back)."""
     supervised = Supervised(kernel, paths)
-    if paths.paths.under('/run/systemd/system').is_dir() and not paths.paths.sandboxed:
+    if os.path.isdir(paths.paths.under('/run/systemd/system')) and not paths.paths.sandboxed:
         return [Systemd(kernel, paths), supervised]
     return [supervised]
 
@@ -194,9 +196,9 @@ def problems(kernel: Kernel, paths: HistoryPaths) -> str:
 
 def read_limits(kernel: Kernel, paths: HistoryPaths) -> Limits:
     """nfexpire's stored limits (none stored: no limits)."""
-    if not (paths.flow_dir / '.nfstat').exists():
+    if not os.path.exists(os.path.join(paths.flow_dir, '.nfstat')):
         return Limits(0, 0)
-    result = kernel.run(['nfexpire', '-l', str(paths.flow_dir)], check=False)
+    result = kernel.run(['nfexpire', '-l', paths.flow_dir], check=False)
     return parse_limits(result.stdout) or Limits(0, 0)
 
 
@@ -255,7 +257,7 @@ def _set_limits(kernel: Kernel, paths: HistoryPaths, limits: Limits) -> None:
         ensure_directory(paths.flow_dir)
     except OSError as exc:
         raise ApplyError(f'history: cannot create {paths.flow_dir}: {exc.strerror}') from None
-    kernel.run(['nfexpire', '-u', str(paths.flow_dir), '-s', f'{limits.max_bytes // 1048576}M',
+    kernel.run(['nfexpire', '-u', paths.flow_dir, '-s', f'{limits.max_bytes // 1048576}M',
                 '-t', f'{limits.max_seconds // 3600}H', '-w', str(WATERMARK)],
                what='nfexpire (history limits)')
 

@@ -9,7 +9,7 @@ migration message and for tests, which check that both agree.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from vyflow.paths import Paths
 from vyflow.records import dataclass
@@ -69,30 +69,30 @@ class HistoryPaths:
     paths: Paths
 
     @property
-    def flow_dir(self) -> Path:
+    def flow_dir(self) -> str:
         """nfcapd's directory: nothing else may be written there (nfdump and
         nfexpire read every file in it)."""
-        return self.paths.state_dir / 'history'
+        return os.path.join(self.paths.state_dir, 'history')
 
     @property
-    def run_dir(self) -> Path:
-        return self.paths.run_dir / 'history'
+    def run_dir(self) -> str:
+        return os.path.join(self.paths.run_dir, 'history')
 
     @property
-    def env_file(self) -> Path:
+    def env_file(self) -> str:
         """The unit's EnvironmentFile: the collector's arguments."""
-        return self.run_dir / 'nfcapd.env'
+        return os.path.join(self.run_dir, 'nfcapd.env')
 
     @property
-    def supervisor_pid(self) -> Path:
-        return self.run_dir / 'supervisor.pid'
+    def supervisor_pid(self) -> str:
+        return os.path.join(self.run_dir, 'supervisor.pid')
 
     @property
-    def collector_log(self) -> Path:
+    def collector_log(self) -> str:
         """nfcapd's output when our supervisor runs it (systemd has the journal)."""
-        return self.paths.under('/var/log/vyflow/history-collector.log')
+        return os.path.join(self.paths.log_dir, 'history-collector.log')
 
     @property
-    def sampling_log(self) -> Path:
+    def sampling_log(self) -> str:
         """When each sampling rate took effect (counts in the files are scaled by it)."""
-        return self.paths.state_dir / 'history-sampling.json'
+        return os.path.join(self.paths.state_dir, 'history-sampling.json')

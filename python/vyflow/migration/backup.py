@@ -18,20 +18,21 @@ from pathlib import Path
 
 from vyflow.atomicfile import FILE_MODE, create_exclusive, read_bytes, write_atomic
 from vyflow.errors import MigrationError
+from vyflow.safepath import StrPath
 
 SUFFIX = '.pre-migration'
 
 log = logging.getLogger('vyflow.migration')
 
 
-def replace_keeping_backup(path: Path, original: bytes, text: str) -> Path:
+def replace_keeping_backup(path: StrPath, original: bytes, text: str) -> Path:
     """Keep ``original`` as a backup of ``path``, then write ``text`` to it.
 
     Returns the backup. On failure raises MigrationError with ``path``
     unchanged (and no backup left behind that this call created): the file
     then still holds the original, which is all a backup would have kept.
     """
-    target = path
+    target = Path(path)
     try:
         backup, created = _keep(target, original)
     except OSError as exc:

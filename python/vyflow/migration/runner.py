@@ -16,12 +16,12 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Mapping
 
 from vyflow.configtree import ConfigFile, ConfigNode
 from vyflow.errors import MigrationError, VyflowError
 from vyflow.migration.scripts import Step, component_steps, select_steps
+from vyflow.safepath import StrPath
 from vyflow.scriptload import import_script
 from vyflow.text import quoted, shown
 
@@ -58,7 +58,7 @@ class Migration:
                 for report in self.reports for message in report.messages]
 
 
-def migrate_config(parsed: ConfigFile, system_versions: Mapping[str, int], scripts_dir: Path,
+def migrate_config(parsed: ConfigFile, system_versions: Mapping[str, int], scripts_dir: StrPath,
                    source: str = '<config>') -> Migration:
     """Migrate ``parsed.tree`` in place to ``system_versions``; raises MigrationError.
 

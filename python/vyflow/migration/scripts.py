@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vyflow.errors import MigrationError
+from vyflow.safepath import StrPath
 
 _NAME = re.compile(r'(\d+)-to-(\d+)')
 
@@ -30,9 +31,9 @@ class Step:
         return f'{self.from_version}-to-{self.to_version}'
 
 
-def component_steps(scripts_dir: Path, component: str) -> list[Step]:
+def component_steps(scripts_dir: StrPath, component: str) -> list[Step]:
     """Every script of ``component``, ordered by (from, to)."""
-    directory = scripts_dir / component
+    directory = Path(scripts_dir) / component
     if not directory.is_dir():
         return []
     steps = []

@@ -13,8 +13,8 @@ re-checks that nothing that could act as a separator reaches a module string.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
-from pathlib import Path
 
 from vyflow.errors import ConfigError
 from vyflow.netflow import capture, dscp
@@ -24,6 +24,7 @@ from vyflow.netflow.features import AGGREGATION, NATEVENTS, SAMPLER, SNMP_RULES,
 from vyflow.netflow.model import Collector, FlowConfig
 from vyflow.netflow.state import SystemState
 from vyflow.records import replace
+from vyflow.safepath import StrPath
 
 DESTINATION_LIMIT = 255   # DST_SIZE - 1
 AGGREGATION_LIMIT = 1023  # AGGR_SIZE - 1
@@ -144,9 +145,11 @@ def load_options(wanted: dict[str, str]) -> list[tuple[str, str]]:
             and iptables.MODULE_PARAMETERS.get(key) != wanted[key]]
 
 
-def render_modprobe(options: list[tuple[str, str]], templates_dir: Path) -> str:
+def render_modprobe(options: list[tuple[str, str]], templates_dir: StrPath) -> str:
     # One placeholder, so a plain replace: string.Template would cost every commit its import.
-    template = (templates_dir / 'ipt-netflow' / 'ipt_NETFLOW.conf.tmpl').read_text(encoding='utf-8')
+    with open(os.path.join(templates_dir, 'ipt-netflow', 'ipt_NETFLOW.conf.tmpl'),
+              encoding='utf-8') as handle:
+        template = handle.read()
     return template.replace('$options', ''.join(f' {name}={value}' for name, value in options))
 
 
@@ -157,7 +160,7 @@ def _canonical(collectors: list[Collector]) -> list[Collector]:
 
 
 def build(config: FlowConfig, facts: SystemFacts, current: SystemState,
-          wmem_default: str | None, templates_dir: Path,
+          wmem_default: str | None, templates_dir: StrPath,
           target: str = iptables.TARGET) -> SystemState:
     """The desired state for a configured ``system flow-accounting``."""
     wanted = settings(config, facts.module, wmem_default)

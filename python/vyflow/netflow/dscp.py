@@ -24,11 +24,12 @@ TABLE_FAMILY, TABLE = 'inet', 'vyflow_export'
 NAMES = {**{f'cs{n}': n * 8 for n in range(8)},
          **{f'af{c}{d}': c * 8 + d * 2 for c in range(1, 5) for d in range(1, 4)},
          'ef': 46, 'va': 44, 'le': 1, 'lephb': 1}
-_RULE = re.compile(r'(ip6?) daddr (\S+) udp dport (\d+) (ip6?) dscp set (\S+)')
-# The other lines of our layout as nft lists it (numeric or not).
-_FRAME = (re.compile(rf'table {TABLE_FAMILY} {TABLE} \{{'), re.compile(r'chain output \{'),
-          re.compile(r'type filter hook output priority (mangle|-150); policy accept;'),
-          re.compile(r'\}'), re.compile(r''))
+# Our rule and the other lines of our layout as nft lists it (numeric or not).
+# Compiled on first use (re caches them): only a system with the table reads
+# a listing, and every commit imports this module.
+_RULE = r'(ip6?) daddr (\S+) udp dport (\d+) (ip6?) dscp set (\S+)'
+_FRAME = (rf'table {TABLE_FAMILY} {TABLE} \{{', r'chain output \{',
+          r'type filter hook output priority (mangle|-150); policy accept;', r'\}', r'')
 
 Mark = tuple[str, str, int, int]  # (ip|ip6, collector address, port, dscp)
 
@@ -81,14 +82,14 @@ def parse_listing(listing: str | None) -> Marks:
     marks = set()
     for line in listing.splitlines():
         text = line.strip()
-        rule = _RULE.fullmatch(text)
+        rule = re.fullmatch(_RULE, text)
         if rule:
             family, address, port, family_again, word = rule.groups()
             value = listed_value(word)
             if family != family_again or value is None:
                 return Unrecognised(listing)
             marks.add((family, address, int(port), value))
-        elif not any(frame.fullmatch(text) for frame in _FRAME):
+        elif not any(re.fullmatch(frame, text) for frame in _FRAME):
             return Unrecognised(listing)
     return frozenset(marks)
 

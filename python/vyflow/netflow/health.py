@@ -18,13 +18,14 @@ afresh (a reader without write access still gets an answer).
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Optional
 
 from vyflow.atomicfile import read_text, write_atomic
 from vyflow.netflow.procstat import StatSnapshot
+from vyflow.safepath import StrPath
 
 WINDOW_SECONDS = 300
 SPACING_SECONDS = 10          # one recorded reading per 10 s is fine-grained enough
@@ -81,7 +82,7 @@ def updated(history: list[Sample], now: float, current: Counters) -> list[Sample
     return history[start[-1]:] if start else history
 
 
-def load(path: Path) -> list[Sample]:
+def load(path: StrPath) -> list[Sample]:
     try:
         data = json.loads(read_text(path) or '[]')
         return [(float(when), {address: (int(pair[0]), int(pair[1]))
@@ -90,16 +91,16 @@ def load(path: Path) -> list[Sample]:
         return []
 
 
-def save(path: Path, history: list[Sample]) -> None:
+def save(path: StrPath, history: list[Sample]) -> None:
     try:
         write_atomic(path, json.dumps([[when, seen] for when, seen in history]))
     except OSError:
         pass
 
 
-def observe(run_dir: Path, stat: StatSnapshot) -> dict[str, Recent]:
+def observe(run_dir: StrPath, stat: StatSnapshot) -> dict[str, Recent]:
     """Record this reading and return every collector's recent counts."""
-    path = run_dir / FILE_NAME
+    path = os.path.join(run_dir, FILE_NAME)
     now, current = clock(), counters(stat)
     history = [sample for sample in load(path) if sample[0] <= now]   # none from a past boot
     result = recent(history, now, current)

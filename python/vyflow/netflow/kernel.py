@@ -19,7 +19,6 @@ import builtins
 import json
 import os
 import warnings
-from pathlib import Path
 
 from vyflow.atomicfile import read_text, remove_durable, write_atomic
 from vyflow.base import ConfigWarning
@@ -27,6 +26,7 @@ from vyflow.errors import ApplyError
 from vyflow.netflow.features import (ModuleInfo, assumed_debian, features_from_parameters,
                                      parse_modinfo, tags_from_stat_line, version_from_stat_line)
 from vyflow.paths import Paths
+from vyflow.safepath import StrPath
 
 TYPE_CHECKING = False   # typing is not imported at run time: every command starts faster
 if TYPE_CHECKING:
@@ -65,20 +65,22 @@ READ_FROM_SYSFS = {'sndbuf', 'engine_id'}
 LOAD_TIME_ONLY = {'targets', 'hooks', 'hooks_mark', 'hooks_mark_mask'}
 
 
-def read_module_file(path: Path) -> bytes:
+def read_module_file(path: StrPath) -> bytes:
     """A module's bytes, uncompressed: Debian 13 installs DKMS modules as .ko.xz."""
     import gzip
     import lzma
+    suffix = os.path.splitext(path)[1]
     try:
-        data = path.read_bytes()
-        if path.suffix == '.xz':
+        with open(path, 'rb') as handle:
+            data = handle.read()
+        if suffix == '.xz':
             return lzma.decompress(data)
-        return gzip.decompress(data) if path.suffix == '.gz' else data
+        return gzip.decompress(data) if suffix == '.gz' else data
     except (OSError, EOFError, lzma.LZMAError, gzip.BadGzipFile):
         return b''   # the hash-sampler tag is then unknown; nothing else depends on it
 
 
-def _read_kernel_file(path: Path) -> str | None:
+def _read_kernel_file(path: str) -> str | None:
     """A /proc or /sys file, or None when absent. These are the kernel's,
     reached through its own links (/proc/net is /proc/self/net), so they are
     read as they are; the files vyflow keeps go through atomicfile."""
@@ -87,6 +89,12 @@ def _read_kernel_file(path: Path) -> str | None:
             return handle.read()
     except FileNotFoundError:
         return None
+
+
+def _write_kernel_file(path: str, text: str) -> None:
+    """Write a /proc or /sys file, as it is (see _read_kernel_file)."""
+    with open(path, 'w') as handle:
+        handle.write(text)
 
 
 class Kernel:
@@ -118,7 +126,7 @@ class Kernel:
     conntrack_events_file = property(
         lambda self: self.paths.under('/proc/sys/net/netfilter/nf_conntrack_events'))
     wmem_default_file = property(lambda self: self.paths.under('/proc/sys/net/core/wmem_default'))
-    state_file = property(lambda self: self.paths.state_dir / 'netflow-state.json')
+    state_file = property(lambda self: os.path.join(self.paths.state_dir, 'netflow-state.json'))
 
     # ---- commands ---------------------------------------------------------
 
@@ -151,20 +159,20 @@ class Kernel:
     # ---- module -----------------------------------------------------------
 
     def module_loaded(self) -> bool:
-        return self.params_dir.is_dir() or self.stat_file.exists()
+        return os.path.isdir(self.params_dir) or os.path.exists(self.stat_file)
 
     def module_parameter_names(self) -> frozenset[str]:
         try:
-            return frozenset(entry.name for entry in self.params_dir.iterdir())
+            return frozenset(os.listdir(self.params_dir))
         except OSError:
             return frozenset()
 
     def module_info(self) -> Optional[ModuleInfo]:
         """Version, features and capabilities of the loaded or installed
         module, read from the module itself; None if neither."""
-        if self.stat_file.exists():
+        if os.path.exists(self.stat_file):
             first = (_read_kernel_file(self.stat_file) or '').split('\n', 1)[0]
-            hooks = _read_kernel_file(self.params_dir / 'hooks')
+            hooks = _read_kernel_file(os.path.join(self.params_dir, 'hooks'))
             return ModuleInfo(True, True, tags_from_stat_line(first), 'loaded',
                               version_from_stat_line(first), self.module_parameter_names(),
                               int(hooks) if hooks and hooks.strip().isdigit() else None)
@@ -174,7 +182,7 @@ class Kernel:
         found = parse_modinfo(result.stdout)
         if result.returncode != 0 or not found.filename:
             return None
-        module_file = read_module_file(Path(found.filename))
+        module_file = read_module_file(found.filename)
         return ModuleInfo(True, False, features_from_parameters(found.parameters, module_file),
                           'modinfo', found.version, found.parameters)
 
@@ -194,22 +202,23 @@ class Kernel:
 
     # ---- settings -----------------------------------------------------------
 
-    def _setting_path(self, key: str, for_write: bool) -> Path:
+    def _setting_path(self, key: str, for_write: bool) -> str:
         sysctl, parameter = SETTINGS[key]
         if sysctl is None or (not for_write and key in READ_FROM_SYSFS):
-            return self.params_dir / parameter
-        return self.sysctl_dir / sysctl
+            return os.path.join(self.params_dir, parameter)
+        return os.path.join(self.sysctl_dir, sysctl)
 
     def writable(self) -> set[str]:
         """Settings this build can change at runtime."""
         return {key for key in SETTINGS
-                if key not in LOAD_TIME_ONLY and self._setting_path(key, True).exists()}
+                if key not in LOAD_TIME_ONLY and os.path.exists(self._setting_path(key, True))}
 
     def read_settings(self) -> dict[str, str]:
         values = {}
         for key in SETTINGS:
             try:
-                values[key] = self._setting_path(key, False).read_text().strip()
+                with open(self._setting_path(key, False)) as handle:
+                    values[key] = handle.read().strip()
             except OSError:
                 continue  # not in this build, or not readable right now
         return values
@@ -242,7 +251,7 @@ class Kernel:
     def write_conntrack_events(self, value: str) -> None:
         self.inject_fault('sysctl:nf_conntrack_events')
         try:
-            self.conntrack_events_file.write_text(value + '\n')
+            _write_kernel_file(self.conntrack_events_file, value + '\n')
         except OSError as exc:
             raise ApplyError(f'setting net.netfilter.nf_conntrack_events={value} failed: '
                              f'{exc.strerror}') from None
@@ -271,7 +280,7 @@ class Kernel:
         if self._state_warned:
             return
         self._state_warned = True
-        aside = self.state_file.with_name(self.state_file.name + '.damaged')
+        aside = self.state_file + '.damaged'
         what = 'ignored'
         if not self.dry_run:
             try:
@@ -378,6 +387,6 @@ class Kernel:
     def flush(self, level: int) -> None:
         """net.netflow.flush: 1 exports the cache now, 2 also zeroes counters."""
         try:
-            (self.sysctl_dir / 'flush').write_text(f'{level}\n')
+            _write_kernel_file(os.path.join(self.sysctl_dir, 'flush'), f'{level}\n')
         except OSError as exc:
             raise ApplyError(f'net.netflow.flush={level} failed: {exc.strerror}') from None

@@ -8,6 +8,8 @@ lock so it never races a commit.
 
 from __future__ import annotations
 
+import os
+
 from vyflow.config import Config, RunEnvironment
 from vyflow.definitions.model import Definitions
 from vyflow.errors import UnconfiguredSubsystem
@@ -25,7 +27,8 @@ def restart(environment: RunEnvironment,
             definitions: Definitions) -> tuple[ApplyReport, ApplyReport]:
     with file_lock(environment.paths.commit_lock, what='commit'):
         running = ConfigStore(environment.paths, definitions.component_versions).running()
-        script = import_script(environment.resources.conf_mode_dir / SCRIPT, 'vyflow_conf_mode_')
+        script = import_script(os.path.join(environment.resources.conf_mode_dir, SCRIPT),
+                               'vyflow_conf_mode_')
         flow = script.get_config(Config(running, running, definitions, environment))
         if flow.config is None:
             raise UnconfiguredSubsystem('flow-accounting is not configured')

@@ -14,6 +14,7 @@ file that cannot be read at all is refused the same way, naming the problem.
 from __future__ import annotations
 
 import logging
+import os
 
 from vyflow.cli.context import Context
 from vyflow.errors import ConfigError, ConfigParseError, MigrationError
@@ -57,12 +58,13 @@ def _keep_running(context: Context, problem: str) -> int:
 def run(context: Context, verb: str, args: list[str]) -> int:
     from vyflow.loading import read_config
     saved = context.paths.saved_config
-    if not saved.is_file():
+    if not os.path.isfile(saved):
         context.say(f'No saved configuration at {saved}; nothing to apply.')
         return 0
     context.open_log()  # migration messages are logged too
     try:
-        data = saved.read_bytes()
+        with open(saved, 'rb') as handle:
+            data = handle.read()
     except OSError as exc:
         return _keep_running(context, f'{saved} cannot be read ({exc.strerror or exc}).')
     if _looks_empty(data):

@@ -6,6 +6,8 @@ first), so edits another session makes meanwhile are never swept into it.
 
 from __future__ import annotations
 
+import os
+
 from vyflow.cli.context import Context
 from vyflow.errors import DamagedFileError, RevisionError, UncommittedChangesError
 from vyflow.text import decimal
@@ -24,7 +26,7 @@ def run(context: Context, verb: str, args: list[str]) -> int:
     try:
         modified = store.has_changes()
     except DamagedFileError:
-        modified = context.paths.working_config.exists()
+        modified = os.path.exists(context.paths.working_config)
     if modified:
         raise UncommittedChangesError('Cannot rollback: configuration modified. Commit or '
                                       'discard the changes first.')

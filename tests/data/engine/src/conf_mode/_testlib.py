@@ -14,12 +14,13 @@ def state_dir(environment):
 
 def journal(environment, script, phase):
     tag = os.environ.get('VYOS_TAGNODE_VALUE', '-')
-    with open(open_for_append(state_dir(environment) / 'journal'), 'a', encoding='utf-8') as handle:
+    journal_file = os.path.join(state_dir(environment), 'journal')
+    with open(open_for_append(journal_file), 'a', encoding='utf-8') as handle:
         handle.write(f'{script} {phase} {tag}\n')
 
 
 def write_state(environment, name, data):
-    path = state_dir(environment) / f'{name}.json'
+    path = os.path.join(state_dir(environment), f'{name}.json')
     if data is None:
         remove_durable(path)
     else:

@@ -1,11 +1,12 @@
 """Test op-mode script: typed functions, text or raw data."""
 
 import json
+from pathlib import Path
 from typing import Optional
 
 
 def show_state(environment: object, raw: bool, instance: Optional[int] = None):
-    directory = environment.paths.under('/var/lib/test')
+    directory = Path(environment.paths.under('/var/lib/test'))
     names = sorted(p.stem for p in directory.glob('*.json')) if directory.is_dir() else []
     if instance is not None:
         names = [n for n in names if n == f'beta-{instance}']
